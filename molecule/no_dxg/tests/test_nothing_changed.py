@@ -1,0 +1,27 @@
+"""WSL 2 without /dev/dxg: the preflight refused, nothing was installed or written."""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "package",
+    ["docker-ce", "docker.io", "nvidia-container-toolkit", "gnupg"],
+)
+def test_no_package_installed(host, package):
+    assert not host.package(package).is_installed
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/apt/keyrings/docker.asc",
+        "/etc/apt/keyrings/nvidia-container-toolkit.asc",
+        "/etc/apt/sources.list.d/docker.list",
+        "/etc/apt/sources.list.d/nvidia-container-toolkit.list",
+        "/etc/docker/daemon.json",
+        "/etc/wsl.conf",
+        "/var/lib/wsl-cuda",
+    ],
+)
+def test_nothing_written(host, path):
+    assert not host.file(path).exists
