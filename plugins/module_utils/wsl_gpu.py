@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import faulthandler
 import glob
 import json
 import os
@@ -25,6 +26,7 @@ import re
 import select
 import signal
 import stat
+import sys
 import time
 
 CHECK_NAMES = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'cuda', 'nvml', 'linux_driver', 'docker_desktop')
@@ -709,6 +711,9 @@ def run_isolated(plan, timeout=PROBE_TIMEOUT):
             devnull = os.open(os.devnull, os.O_RDWR)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
+            sys.stdout = sys.stderr = os.fdopen(devnull, 'w')
+            if faulthandler.is_enabled():
+                faulthandler.disable()
             for key, function, args in plan:
                 try:
                     value = function(*args)
@@ -751,7 +756,7 @@ def run_isolated(plan, timeout=PROBE_TIMEOUT):
         except ValueError:
             continue
     if timed_out:
-        why = 'did not finish within %d s' % timeout
+        why = 'did not finish within %g s' % timeout
     elif os.WIFSIGNALED(wait_status):
         why = 'the probe process died with signal %d' % os.WTERMSIG(wait_status)
     else:
