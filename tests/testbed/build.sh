@@ -1,0 +1,587 @@
+#!/usr/bin/env bash
+# Build the molecule test bed under .cache/testbed/ (see CONTRIBUTING.md, "Test bed"):
+#   images wsl-cuda-testbed:{bookworm,trixie}  debootstrap minbase + python3, `docker import`
+#   repos/download.docker.com/linux/debian     signed stand-in of Docker's apt repository
+#   repos/nvidia.github.io/libnvidia-container signed stand-in of NVIDIA's (stable, experimental)
+#   repos/{docker,nvidia,wrong}.fingerprint    primary-key fingerprints (40 upper-case hex)
+#   standins/                                  WSL stand-ins (tests/fixtures/wsl/build.sh)
+#   nbody-image.tar                            `docker save` of nvcr.io/nvidia/k8s/cuda-sample:nbody
+# Every part carries a hash of its recipe and inputs and is rebuilt only when that changes,
+# so a second run takes seconds. TESTBED_REBUILD=1 rebuilds everything.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+out=$repo/.cache/testbed
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+codenames=(bookworm trixie)
+label=org.wsl-cuda.testbed.recipe
+keys=  # the throwaway keys' armored exports, set by repos()
+
+# What a fresh Debian WSL distro lacks but Ansible needs. Nothing else: the roles must
+# bring what they use (docker's dependencies come from Debian's mirror at converge time).
+base_packages=python3
+
+# Docker's version scheme; the newest is what the roles get unpinned, the second tests
+# pinning, the third is older than 19.03 (what `--gpus` needs). All carry Debian's
+# docker.io binaries; the CLI of the two fake ones answers with their version number.
+docker_versions=(20.10.24 20.10.23 18.09.9)
+containerd_version=1.7.27-1
+buildx_version=0.10.5
+compose_version=2.18.1
+
+nvidia_stable=(1.17.8-1 1.18.0-1)
+nvidia_experimental=(1.17.8-1 1.18.0-1 1.19.0~rc.1-1)
+nvidia_docker2_version=2.14.0-1
+
+say() { printf '[testbed] %s\n' "$*"; }
+
+# timed NAME COMMAND...: run a step and say how long it took.
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  say "$name: $((SECONDS - start))s"
+}
+
+hash_of() { sha256sum | cut -c1-16; }
+
+# recipe_hash NAME... [-- FILE...]: hash of the named functions' source and variables'
+# values, and of the files' contents, so a change to any of them is a new recipe.
+recipe_hash() {
+  local files=()
+  {
+    while (($#)) && [[ $1 != -- ]]; do
+      if declare -F "$1" >/dev/null; then declare -f "$1"; else declare -p "$1"; fi
+      shift
+    done
+    if (($#)); then
+      shift
+      files=("$@")
+      (cd "$repo" && sha256sum "${files[@]}")
+    fi
+  } | hash_of
+}
+
+stamp_ok() { [[ -z ${TESTBED_REBUILD:-} && -f $1 && $(cat "$1") == "$2" ]]; }
+
+image_label() {
+  docker image inspect -f "{{ index .Config.Labels \"$label\" }}" "$1" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- base images
+
+build_base_rootfs() {
+  local codename=$1 rootfs=$2
+  rm -rf "$rootfs"
+  debootstrap --variant=minbase --include="$base_packages" "$codename" "$rootfs" "$mirror"
+  # The sources a fresh Debian WSL distro comes with.
+  cat >"$rootfs/etc/apt/sources.list" <<EOF
+deb http://deb.debian.org/debian $codename main
+deb http://deb.debian.org/debian $codename-updates main
+deb http://deb.debian.org/debian-security $codename-security main
+EOF
+  # A fresh distro has no package lists yet: the roles must run `apt-get update`.
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
+    "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/bootstrap.log
+  : >"$rootfs/etc/hostname"
+}
+
+import_rootfs() {
+  local rootfs=$1 tag=$2 hash=$3
+  tar -C "$rootfs" --numeric-owner --exclude='./dev/*' --exclude='./proc/*' \
+    --exclude='./sys/*' -cf - . |
+    docker import --change "LABEL $label=$hash" \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["/bin/bash"]' - "$tag" >/dev/null
+}
+
+base_images() {
+  local codename hash rootfs pids=() names=() i failed=0
+  for codename in "${codenames[@]}"; do
+    hash=$( (echo "$codename"; recipe_hash base_packages build_base_rootfs import_rootfs) | hash_of)
+    if [[ -z ${TESTBED_REBUILD:-} && $(image_label "wsl-cuda-testbed:$codename") == "$hash" ]]; then
+      say "image wsl-cuda-testbed:$codename is up to date ($hash)"
+      continue
+    fi
+    rootfs=$out/rootfs-$codename
+    say "debootstrap $codename (log: $out/debootstrap-$codename.log)"
+    # The two debootstraps mostly wait on the network: run them side by side.
+    (
+      start=$SECONDS
+      build_base_rootfs "$codename" "$rootfs" >"$out/debootstrap-$codename.log" 2>&1
+      import_rootfs "$rootfs" "wsl-cuda-testbed:$codename" "$hash"
+      rm -rf "$rootfs"
+      say "image wsl-cuda-testbed:$codename built in $((SECONDS - start))s"
+    ) &
+    pids+=($!)
+    names+=("$codename")
+  done
+  for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}"; then
+      say "building wsl-cuda-testbed:${names[$i]} failed; last lines of its log:"
+      tail -n 20 "$out/debootstrap-${names[$i]}.log" >&2 || true
+      failed=1
+    fi
+  done
+  return "$failed"
+}
+
+# ---------------------------------------------------------------- WSL stand-ins
+
+standins() {
+  local src=tests/fixtures/wsl hash files
+  if [[ ! -x $repo/$src/build.sh ]]; then
+    say "missing $src/build.sh (the WSL stand-in sources)" >&2
+    return 1
+  fi
+  mapfile -t files < <(cd "$repo" && find "$src" -type f | sort)
+  hash=$(recipe_hash standins -- "${files[@]}")
+  if stamp_ok "$out/standins/.recipe" "$hash"; then
+    say "standins/ is up to date ($hash)"
+    return 0
+  fi
+  rm -rf "$out/standins"
+  "$repo/$src/build.sh" "$out/standins"
+  chmod -R a+rX "$out/standins"
+  echo "$hash" >"$out/standins/.recipe"
+}
+
+# ---------------------------------------------------------------- downloads
+
+# Debian's own docker.io, fetched inside the bookworm image so that the host's
+# distribution (Debian or Ubuntu, any release) does not matter.
+download_docker_io() {
+  local dl=$out/downloads
+  if compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null; then
+    say "downloads/ has $(basename "$(compgen -G "$dl/docker.io_*_amd64.deb" | head -n 1)")"
+    return 0
+  fi
+  mkdir -p "$dl"
+  docker run --rm -v "$dl:/dl" wsl-cuda-testbed:bookworm sh -c \
+    'apt-get update -qq && cd /dl && apt-get download -qq docker.io 2>&1 | grep -v unsandboxed || true'
+  compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null
+}
+
+# ---------------------------------------------------------------- signed repos
+
+# new_key NAME UID: a throwaway signing key (primary + signing subkey, like Docker's and
+# NVIDIA's), its armored public key in $keys/NAME.asc, its primary fingerprint printed.
+new_key() {
+  local name=$1 uid=$2 fpr
+  gpg --batch --quiet --passphrase '' --quick-gen-key "$uid" rsa3072 cert,sign never 2>/dev/null
+  fpr=$(gpg --batch --with-colons --list-keys "$uid" 2>/dev/null | awk -F: '$1 == "fpr" { print $10; exit }')
+  gpg --batch --quiet --passphrase '' --quick-add-key "$fpr" rsa3072 sign never 2>/dev/null
+  gpg --armor --export "$fpr" >"$keys/$name.asc"
+  echo "$fpr"
+}
+
+# sign DIR FPR: InRelease and Release.gpg for DIR/Release.
+sign() {
+  gpg --batch --yes --quiet --local-user "$2" --digest-algo SHA512 --clearsign \
+    -o "$1/InRelease" "$1/Release"
+  gpg --batch --yes --quiet --local-user "$2" --digest-algo SHA512 --armor --detach-sign \
+    -o "$1/Release.gpg" "$1/Release"
+}
+
+# build_deb DIR OUTDIR: DIR holds DEBIAN/control and the files; the .deb is named as apt
+# expects. Fast compression: these packages only travel over a bind mount.
+build_deb() {
+  local dir=$1 dest=$2 pkg ver arch size
+  size=$(du -sk --exclude=DEBIAN "$dir" | cut -f1)
+  sed -i "s/^Installed-Size: .*/Installed-Size: $size/" "$dir/DEBIAN/control"
+  pkg=$(sed -n 's/^Package: //p' "$dir/DEBIAN/control")
+  ver=$(sed -n 's/^Version: //p' "$dir/DEBIAN/control")
+  arch=$(sed -n 's/^Architecture: //p' "$dir/DEBIAN/control")
+  find "$dir" -type d -exec chmod 0755 {} +
+  dpkg-deb --root-owner-group -Zgzip -z1 --build "$dir" "$dest/${pkg}_${ver#*:}_$arch.deb" >/dev/null
+}
+
+# subst FILE KEY=VALUE...: copy of FILE with @KEY@ replaced, on stdout.
+subst() {
+  local file=$1 kv script=()
+  shift
+  for kv in "$@"; do script+=(-e "s|@${kv%%=*}@|${kv#*=}|g"); done
+  sed "${script[@]}" "$file"
+}
+
+docker_packages() {
+  local codename=$1 pool=$2 work=$3 v full real src d
+  src=$work/docker.io
+  local common="Maintainer: Docker <support@docker.com>
+Homepage: https://www.docker.com"
+  real=$(dpkg-deb -f "$src.deb" Version)
+  real=${real%%+*}
+  rm -rf "$src" && dpkg-deb -x "$src.deb" "$src"
+
+  for v in "${docker_versions[@]}"; do
+    full="5:$v~3-0~debian-$codename"
+
+    d=$work/docker-ce-cli_$v
+    rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
+    if [[ $v == "$real" ]]; then
+      cp -a "$src/usr/bin/docker" "$d/usr/bin/docker"
+    else
+      mkdir -p "$d/usr/libexec/docker/testbed"
+      cp -a "$src/usr/bin/docker" "$d/usr/libexec/docker/testbed/docker"
+      subst "$here/docker/docker-version-wrapper" VERSION="$full" UPSTREAM="$v" REAL="$real" \
+        REAL_RE="${real//./\\.}" >"$d/usr/bin/docker"
+      chmod 0755 "$d/usr/bin/docker"
+    fi
+    cat >"$d/DEBIAN/control" <<EOF
+Package: docker-ce-cli
+Version: $full
+Architecture: amd64
+$common
+Installed-Size: 0
+Depends: libc6 (>= 2.34)
+Conflicts: docker (<< 1.5~), docker-engine, docker-engine-cs, docker.io, lxc-docker, lxc-docker-virtual-package
+Replaces: docker-ce (<< 5:0), docker.io
+Breaks: docker-ce (<< 5:0)
+Section: admin
+Priority: optional
+Description: Docker CLI: the open-source application container engine
+ Docker is a product for you to build, ship and run any application as a
+ lightweight container.
+ .
+ Test-bed stand-in: the docker CLI of Debian's docker.io $real, repacked.
+EOF
+    build_deb "$d" "$pool"
+
+    d=$work/docker-ce_$v
+    rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/init.d" "$d/etc/default" \
+      "$d/lib/systemd/system"
+    cp -a "$src/usr/sbin/dockerd" "$src/usr/sbin/docker-proxy" "$d/usr/bin/"
+    ln -s tini-static "$d/usr/bin/docker-init"
+    # Debian's init script and socket, with dockerd where docker-ce puts it.
+    sed 's|^DOCKERD=/usr/sbin/dockerd|DOCKERD=/usr/bin/dockerd|' "$src/etc/init.d/docker" \
+      >"$d/etc/init.d/docker"
+    chmod 0755 "$d/etc/init.d/docker"
+    cp -a "$src/etc/default/docker" "$d/etc/default/docker"
+    cp -a "$src/lib/systemd/system/docker.socket" "$d/lib/systemd/system/"
+    cp "$here/docker/docker.service" "$d/lib/systemd/system/docker.service"
+    install -m 0755 "$here/docker/docker-ce.postinst" "$d/DEBIAN/postinst"
+    install -m 0755 "$here/docker/docker-ce.prerm" "$d/DEBIAN/prerm"
+    install -m 0755 "$here/docker/docker-ce.postrm" "$d/DEBIAN/postrm"
+    printf '/etc/default/docker\n/etc/init.d/docker\n' >"$d/DEBIAN/conffiles"
+    cat >"$d/DEBIAN/control" <<EOF
+Package: docker-ce
+Version: $full
+Architecture: amd64
+$common
+Installed-Size: 0
+Pre-Depends: init-system-helpers (>= 1.54~)
+Depends: containerd.io (>= 1.4.1), docker-ce-cli, iptables, libseccomp2 (>= 2.3.0), libc6 (>= 2.34), libdevmapper1.02.1 (>= 2:1.02.97), libsystemd0, adduser, tini
+Conflicts: docker (<< 1.5~), docker-engine, docker-engine-cs, docker.io, lxc-docker, lxc-docker-virtual-package
+Replaces: docker-engine, docker.io
+Section: admin
+Priority: optional
+Description: Docker: the open-source application container engine
+ Docker is a product for you to build, ship and run any application as a
+ lightweight container.
+ .
+ Test-bed stand-in: dockerd and docker-proxy of Debian's docker.io $real,
+ repacked (docker-init is Debian's tini-static).
+EOF
+    build_deb "$d" "$pool"
+  done
+
+  # containerd.io bundles containerd and runc upstream; here it brings Debian's.
+  d=$work/containerd.io
+  rm -rf "$d" && mkdir -p "$d/DEBIAN"
+  cat >"$d/DEBIAN/control" <<EOF
+Package: containerd.io
+Version: $containerd_version
+Architecture: amd64
+$common
+Installed-Size: 0
+Depends: containerd (>= 1.6), runc (>= 1.1)
+Section: devel
+Priority: optional
+Description: An open and reliable container runtime
+ Test-bed stand-in: depends on Debian's containerd and runc.
+EOF
+  build_deb "$d" "$pool"
+
+  plugin_package docker-buildx-plugin buildx "$buildx_version" "Docker Buildx" \
+    "github.com/docker/buildx v$buildx_version 86bdced" "$codename" "$pool" "$work"
+  plugin_package docker-compose-plugin compose "$compose_version" "Docker Compose" \
+    "Docker Compose version v$compose_version" "$codename" "$pool" "$work"
+}
+
+plugin_package() {
+  local pkg=$1 plugin=$2 v=$3 desc=$4 line=$5 codename=$6 pool=$7 work=$8 d num
+  num=12
+  [[ $codename == trixie ]] && num=13
+  d=$work/$pkg
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/libexec/docker/cli-plugins"
+  subst "$here/docker/cli-plugin" PLUGIN="$plugin" PACKAGE="$pkg" UPSTREAM="$v" \
+    DESCRIPTION="$desc" VERSIONLINE="$line" >"$d/usr/libexec/docker/cli-plugins/docker-$plugin"
+  chmod 0755 "$d/usr/libexec/docker/cli-plugins/docker-$plugin"
+  cat >"$d/DEBIAN/control" <<EOF
+Package: $pkg
+Version: $v-1~debian.$num~$codename
+Architecture: amd64
+Maintainer: Docker <support@docker.com>
+Homepage: https://github.com/docker/$plugin
+Installed-Size: 0
+Enhances: docker-ce-cli
+Section: admin
+Priority: optional
+Description: $desc CLI plugin.
+ Test-bed stand-in: a script that answers \`docker $plugin version\`.
+EOF
+  build_deb "$d" "$pool"
+}
+
+docker_repo() {
+  local fpr=$1 base=$out/repos/download.docker.com/linux/debian codename dist pool
+  mkdir -p "$base"
+  cp "$keys/docker.asc" "$base/gpg"
+  for codename in "${codenames[@]}"; do
+    dist=dists/$codename
+    pool=$base/$dist/pool/stable/amd64
+    mkdir -p "$pool" "$base/$dist/stable/binary-amd64"
+    docker_packages "$codename" "$pool" "$out/work"
+    # Docker keeps each codename's pool under dists/<codename>/pool/, as here.
+    (cd "$base" && apt-ftparchive packages "$dist/pool/stable" >"$dist/stable/binary-amd64/Packages")
+    gzip -9nkf "$base/$dist/stable/binary-amd64/Packages"
+    apt-ftparchive \
+      -o APT::FTPArchive::Release::Origin=Docker \
+      -o APT::FTPArchive::Release::Label="Docker CE" \
+      -o APT::FTPArchive::Release::Suite="$codename" \
+      -o APT::FTPArchive::Release::Codename="$codename" \
+      -o APT::FTPArchive::Release::Architectures=amd64 \
+      -o APT::FTPArchive::Release::Components=stable \
+      -o APT::FTPArchive::Release::Description="Docker CE packages for Debian $codename (test bed)" \
+      release "$base/$dist" >"$out/work/Release"
+    mv "$out/work/Release" "$base/$dist/Release"
+    sign "$base/$dist" "$fpr"
+  done
+}
+
+nvidia_packages() {
+  local v=$1 dest=$2 work=$3 u d
+  local common="Maintainer: NVIDIA CORPORATION <cudatools@nvidia.com>
+Homepage: https://github.com/NVIDIA/nvidia-container-toolkit"
+  u=${v%-*}
+  [[ -f $dest/nvidia-container-toolkit_${v}_amd64.deb ]] && return 0
+
+  d=$work/libnvidia-container1_$v
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/lib/x86_64-linux-gnu"
+  gcc -shared -fPIC -O2 -Wall -DNVC_VERSION="\"$u\"" -Wl,-soname,libnvidia-container.so.1 \
+    -o "$d/usr/lib/x86_64-linux-gnu/libnvidia-container.so.$u" "$here/nvidia/libnvidia-container.c"
+  ln -s "libnvidia-container.so.$u" "$d/usr/lib/x86_64-linux-gnu/libnvidia-container.so.1"
+  echo "activate-noawait ldconfig" >"$d/DEBIAN/triggers"
+  cat >"$d/DEBIAN/control" <<EOF
+Package: libnvidia-container1
+Version: $v
+Architecture: amd64
+$common
+Installed-Size: 0
+Depends: libc6 (>= 2.7)
+Section: libs
+Priority: optional
+Description: NVIDIA container runtime library
+ Test-bed stand-in for libnvidia-container.so.1.
+EOF
+  build_deb "$d" "$dest"
+
+  d=$work/libnvidia-container-tools_$v
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
+  subst "$here/nvidia/nvidia-container-cli" VERSION="$v" UPSTREAM="$u" >"$d/usr/bin/nvidia-container-cli"
+  chmod 0755 "$d/usr/bin/nvidia-container-cli"
+  cat >"$d/DEBIAN/control" <<EOF
+Package: libnvidia-container-tools
+Version: $v
+Architecture: amd64
+$common
+Installed-Size: 0
+Depends: libnvidia-container1 (>= $v), libc6 (>= 2.34)
+Section: utils
+Priority: optional
+Description: NVIDIA container runtime library (command-line tools)
+ Test-bed stand-in for nvidia-container-cli.
+EOF
+  build_deb "$d" "$dest"
+
+  d=$work/nvidia-container-toolkit-base_$v
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/nvidia-container-runtime"
+  subst "$here/nvidia/nvidia-ctk" VERSION="$v" UPSTREAM="$u" >"$d/usr/bin/nvidia-ctk"
+  subst "$here/nvidia/nvidia-container-runtime" VERSION="$v" UPSTREAM="$u" \
+    >"$d/usr/bin/nvidia-container-runtime"
+  chmod 0755 "$d/usr/bin/nvidia-ctk" "$d/usr/bin/nvidia-container-runtime"
+  cp "$here/nvidia/config.toml" "$d/etc/nvidia-container-runtime/config.toml"
+  echo /etc/nvidia-container-runtime/config.toml >"$d/DEBIAN/conffiles"
+  cat >"$d/DEBIAN/control" <<EOF
+Package: nvidia-container-toolkit-base
+Version: $v
+Architecture: amd64
+$common
+Installed-Size: 0
+Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
+Replaces: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
+Section: utils
+Priority: optional
+Description: NVIDIA Container Toolkit Base
+ Test-bed stand-in for nvidia-ctk and nvidia-container-runtime.
+EOF
+  build_deb "$d" "$dest"
+
+  d=$work/nvidia-container-toolkit_$v
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
+  subst "$here/nvidia/nvidia-container-runtime-hook" VERSION="$v" UPSTREAM="$u" \
+    >"$d/usr/bin/nvidia-container-runtime-hook"
+  chmod 0755 "$d/usr/bin/nvidia-container-runtime-hook"
+  cat >"$d/DEBIAN/control" <<EOF
+Package: nvidia-container-toolkit
+Version: $v
+Architecture: amd64
+$common
+Installed-Size: 0
+Depends: nvidia-container-toolkit-base (= $v), libnvidia-container-tools (>= $v), libnvidia-container-tools (<< 2.0.0)
+Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
+Replaces: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
+Section: utils
+Priority: optional
+Description: NVIDIA Container toolkit
+ Test-bed stand-in for nvidia-container-runtime-hook.
+EOF
+  build_deb "$d" "$dest"
+}
+
+nvidia_docker2_package() {
+  local dest=$1 d=$2/nvidia-docker2
+  rm -rf "$d" && mkdir -p "$d/DEBIAN"
+  cat >"$d/DEBIAN/control" <<EOF
+Package: nvidia-docker2
+Version: $nvidia_docker2_version
+Architecture: all
+Maintainer: NVIDIA CORPORATION <cudatools@nvidia.com>
+Homepage: https://github.com/NVIDIA/nvidia-docker
+Installed-Size: 0
+Depends: nvidia-container-toolkit (>= 1.5.0)
+Section: utils
+Priority: optional
+Description: NVIDIA Container Toolkit meta-package
+ A meta-package that allows installation flows expecting the nvidia-docker2
+ package to be migrated to installing the NVIDIA Container Toolkit packages
+ directly. (Test-bed stand-in.)
+EOF
+  build_deb "$d" "$dest"
+}
+
+# A flat repository per channel: `deb [signed-by=…] URL/<channel>/deb/$(ARCH) /`.
+nvidia_repo() {
+  local fpr=$1 base=$out/repos/nvidia.github.io/libnvidia-container channel dir v versions=()
+  local debs=$out/work/nvidia-debs
+  mkdir -p "$base" "$debs"
+  cp "$keys/nvidia.asc" "$base/gpgkey"
+  for v in "${nvidia_experimental[@]}"; do nvidia_packages "$v" "$debs" "$out/work"; done
+  nvidia_docker2_package "$debs" "$out/work"
+  for channel in stable experimental; do
+    dir=$base/$channel/deb/amd64
+    mkdir -p "$dir"
+    if [[ $channel == stable ]]; then
+      versions=("${nvidia_stable[@]}")
+    else
+      versions=("${nvidia_experimental[@]}")
+    fi
+    for v in "${versions[@]}"; do
+      ln -f "$debs"/*_"${v}"_amd64.deb "$dir/"
+    done
+    ln -f "$debs"/nvidia-docker2_*_all.deb "$dir/"
+    (cd "$dir" && apt-ftparchive packages . >Packages && gzip -9nkf Packages)
+    apt-ftparchive \
+      -o APT::FTPArchive::Release::Origin="https://nvidia.github.io/libnvidia-container/$channel/deb" \
+      -o APT::FTPArchive::Release::Label="NVIDIA CORPORATION (test bed)" \
+      release "$dir" >"$out/work/Release"
+    mv "$out/work/Release" "$dir/Release"
+    sign "$dir" "$fpr"
+  done
+}
+
+repos() {
+  local hash files fpr_docker fpr_nvidia fpr_wrong deb
+  deb=$(compgen -G "$out/downloads/docker.io_*_amd64.deb" | head -n 1)
+  mapfile -t files < <(cd "$repo" && find tests/testbed/docker tests/testbed/nvidia -type f | sort)
+  hash=$( (echo "${deb##*/}"; recipe_hash codenames docker_versions containerd_version \
+    buildx_version compose_version nvidia_stable nvidia_experimental nvidia_docker2_version \
+    repos new_key sign build_deb subst docker_packages plugin_package docker_repo \
+    nvidia_packages nvidia_docker2_package nvidia_repo -- "${files[@]}") | hash_of)
+  if stamp_ok "$out/repos/.recipe" "$hash"; then
+    say "repos/ is up to date ($hash)"
+    return 0
+  fi
+  rm -rf "$out/repos" "$out/work" "$out/gnupg"
+  mkdir -p "$out/repos" "$out/work" "$out/gnupg"
+  chmod 0700 "$out/gnupg"
+  export GNUPGHOME=$out/gnupg
+  keys=$out/work/keys
+  mkdir -p "$keys"
+  cp "$deb" "$out/work/docker.io.deb"
+
+  fpr_docker=$(new_key docker "Docker Release (CE deb) test bed <docker@testbed.invalid>")
+  fpr_nvidia=$(new_key nvidia "NVIDIA CORPORATION test bed <cudatools@testbed.invalid>")
+  fpr_wrong=$(new_key wrong "Unrelated test-bed key <wrong@testbed.invalid>")
+  docker_repo "$fpr_docker"
+  nvidia_repo "$fpr_nvidia"
+  echo "$fpr_docker" >"$out/repos/docker.fingerprint"
+  echo "$fpr_nvidia" >"$out/repos/nvidia.fingerprint"
+  echo "$fpr_wrong" >"$out/repos/wrong.fingerprint"
+  cp "$keys/wrong.asc" "$out/repos/wrong.asc"
+  gpgconf --kill gpg-agent 2>/dev/null || true
+  unset GNUPGHOME
+  rm -rf "$out/work"
+  # apt's _apt user reads file:// repositories.
+  chmod -R a+rX "$out/repos"
+  echo "$hash" >"$out/repos/.recipe"
+}
+
+# ---------------------------------------------------------------- N-body image
+
+nbody_image() {
+  local tag=nvcr.io/nvidia/k8s/cuda-sample:nbody hash root=$out/nbody-root
+  hash=$(recipe_hash nbody_image -- tests/testbed/nbody/nbody.c)
+  if [[ -z ${TESTBED_REBUILD:-} && $(image_label "$tag") == "$hash" && -f $out/nbody-image.tar ]] &&
+    stamp_ok "$out/nbody-image.recipe" "$hash"; then
+    say "image $tag and nbody-image.tar are up to date ($hash)"
+    return 0
+  fi
+  rm -rf "$root"
+  mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc"
+  chmod 1777 "$root/tmp"
+  # Static: the image holds nothing else. -ffast-math lets gcc vectorise the inner loop,
+  # keeping the default run well under a second on a busy CI machine.
+  gcc -O3 -ffast-math -static -Wall -Wextra -o "$root/usr/local/bin/nbody" \
+    "$here/nbody/nbody.c" -lm
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+  tar -C "$root" --numeric-owner --owner=0 --group=0 -cf - . |
+    docker import --change "LABEL $label=$hash" \
+      --change 'ENV PATH=/usr/local/nvidia/bin:/usr/local/cuda/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'ENV NVIDIA_VISIBLE_DEVICES=all' \
+      --change 'ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility' \
+      --change 'CMD ["nbody"]' - "$tag" >/dev/null
+  rm -rf "$root"
+  docker save -o "$out/nbody-image.tar.tmp" "$tag"
+  mv "$out/nbody-image.tar.tmp" "$out/nbody-image.tar"
+  chmod 0644 "$out/nbody-image.tar"
+  echo "$hash" >"$out/nbody-image.recipe"
+}
+
+main() {
+  local start=$SECONDS
+  mkdir -p "$out"
+  if ! docker info >/dev/null 2>&1; then
+    say "no Docker engine answers: run 'make docker' (tests/testbed/ensure-docker.sh) first" >&2
+    exit 1
+  fi
+  timed "base images" base_images
+  timed "WSL stand-ins" standins
+  timed "docker.io download" download_docker_io
+  timed "signed repos" repos
+  timed "N-body image" nbody_image
+  say "done in $((SECONDS - start))s: $out"
+}
+
+main "$@"
