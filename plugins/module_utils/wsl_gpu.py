@@ -383,7 +383,7 @@ def check_libdxcore(root, wsl_lib_dir, conf_dirs, cache, cache_error, probe, arc
 def library_dirs(root, conf_dirs, environ):
     """Directories the distro's loader (or a CUDA install) would take libcuda.so.1 from, in-root paths."""
     triplet = machine_arch()[0]
-    dirs = [d for d, _ in conf_dirs]
+    dirs = [entry[0] for entry in conf_dirs]
     ld_library_path = (environ or {}).get('LD_LIBRARY_PATH', '')
     dirs += [d for d in ld_library_path.split(':') if d]
     dirs += ['/lib/%s' % triplet, '/usr/lib/%s' % triplet, '/lib64', '/usr/lib64', '/lib', '/usr/lib',
@@ -734,7 +734,7 @@ def run_isolated(plan, timeout=PROBE_TIMEOUT):
             if left <= 0:
                 timed_out = True
                 break
-            ready, _, _ = select.select([read_fd], [], [], left)
+            ready = select.select([read_fd], [], [], left)[0]
             if not ready:
                 continue
             chunk = os.read(read_fd, 65536)
@@ -748,7 +748,7 @@ def run_isolated(plan, timeout=PROBE_TIMEOUT):
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        _, wait_status = os.waitpid(pid, 0)
+        wait_status = os.waitpid(pid, 0)[1]
     results = {}
     for line in b''.join(chunks).decode('utf-8', 'replace').splitlines():
         try:
@@ -761,7 +761,7 @@ def run_isolated(plan, timeout=PROBE_TIMEOUT):
         why = 'the probe process died with signal %d' % os.WTERMSIG(wait_status)
     else:
         why = 'the probe process exited with status %d' % os.WEXITSTATUS(wait_status)
-    for key, _, args in plan:
+    for key, dummy, args in plan:
         if key not in results:
             results[key] = {'path': args[0] if args else None, 'error': 'probing %s: %s' % (key, why)}
     return results
@@ -835,7 +835,7 @@ def parse_dpkg_status(text):
 def linux_driver_packages(packages, native_arch):
     """The Linux NVIDIA driver packages among ``packages``, spelled for apt-get (name:arch for foreign ones)."""
     found = []
-    for name, arch, _ in packages:
+    for name, arch, dummy in packages:
         if _LINUX_DRIVER_RE.match(name):
             found.append(name if arch in ('', 'all', native_arch) else '%s:%s' % (name, arch))
     return found
@@ -847,7 +847,7 @@ def check_linux_driver(root):
         return result('skip', 'no dpkg database (/var/lib/dpkg/status): not a Debian-family distro')
     packages = parse_dpkg_status(text)
     found = linux_driver_packages(packages, machine_arch()[2])
-    versions = dict((n, v) for n, _, v in packages)
+    versions = dict((entry[0], entry[2]) for entry in packages)
     evidence = ['%d installed packages in /var/lib/dpkg/status' % len(packages)]
     if not found:
         return result('pass', 'no Linux NVIDIA driver packages installed', evidence)

@@ -33,7 +33,7 @@ description:
     O(fatal_checks) fails. Failed checks outside O(fatal_checks) get status C(warn) and a warning.
   - Only Debian-family distros are checked for driver packages; elsewhere C(linux_driver) is C(skip).
 author:
-  - wsl.cuda maintainers
+  - wsl.cuda maintainers (@wsl-cuda)
 options:
   root:
     description:
@@ -87,6 +87,7 @@ attributes:
     description: The module only reads; it runs the same checks in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
   facts:
     support: full
     description: Sets C(ansible_facts.wsl_gpu).

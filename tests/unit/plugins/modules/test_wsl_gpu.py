@@ -54,7 +54,7 @@ def stubs_cuinit_error(tmp_path_factory):
 
 def run_command(argv):
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          env=dict(os.environ, LC_ALL='C'))
+                          env=dict(os.environ, LC_ALL='C'), check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -680,8 +680,8 @@ def test_main_passes_on_healthy_root(wsl_root, run_main):
 
 
 def test_main_lists_every_failed_check_with_its_remedy(tmp_path, run_main):
-    write(tmp_path / 'var/lib/dpkg/status', 'Package: nvidia-driver\nStatus: install ok installed\n'
-                                             'Architecture: %s\nVersion: 535\n' % DPKG_ARCH)
+    write(tmp_path / 'var/lib/dpkg/status',
+          'Package: nvidia-driver\nStatus: install ok installed\nArchitecture: %s\nVersion: 535\n' % DPKG_ARCH)
     out = run_main({'root': str(tmp_path), 'kernel_release': '6.1.0-18-amd64', 'environ': {}}, AnsibleFailJson)
     assert out['failed'] is True
     assert out['failed_checks'] == ['wsl', 'dxg', 'libdxcore', 'libcuda', 'linux_driver']
