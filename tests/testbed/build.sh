@@ -211,7 +211,7 @@ docker_packages() {
   local common="Maintainer: Docker <support@docker.com>
 Homepage: https://www.docker.com"
   real=$(dpkg-deb -f "$src.deb" Version)
-  real=${real%%+*}
+  real=${real%-*} # what the binaries report, e.g. 20.10.24+dfsg1
   rm -rf "$src" && dpkg-deb -x "$src.deb" "$src"
 
   for v in "${docker_versions[@]}"; do
@@ -219,7 +219,7 @@ Homepage: https://www.docker.com"
 
     d=$work/docker-ce-cli_$v
     rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
-    if [[ $v == "$real" ]]; then
+    if [[ $v == "${real%%+*}" ]]; then
       cp -a "$src/usr/bin/docker" "$d/usr/bin/docker"
     else
       mkdir -p "$d/usr/libexec/docker/testbed"

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Prove the test bed by hand, without the roles: in a throwaway instance started with
+# the molecule flags, trust the two signed mirrors, install docker-ce and
+# nvidia-container-toolkit, lay out the WSL stand-ins, start dockerd in the background
+# and run the N-body smoke test with --gpus all; then check the failure answers users
+# see (no /dev/dxg, hook missing when dockerd started, no --gpus).
+# Usage: tests/testbed/selftest.sh [bookworm|trixie]   (after tests/testbed/build.sh)
+set -euo pipefail
+
+codename=${1:-bookworm}
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+name=tb-selftest-$codename-$$
+
+cleanup() { docker rm -f "$name" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+docker run -d --name "$name" --cap-add=ALL --cap-drop=SYS_RESOURCE \
+  --security-opt seccomp=unconfined --security-opt apparmor=unconfined --cgroupns=host \
+  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /var/lib/docker:exec \
+  -v "$repo/.cache/testbed:/srv/testbed:ro" -v "$repo/.cache/testbed/repos:/srv/mirror:ro" \
+  "wsl-cuda-testbed:$codename" sleep infinity >/dev/null
+
+docker exec -i -e CODENAME="$codename" "$name" bash -euo pipefail <<'EOF'
+export DEBIAN_FRONTEND=noninteractive
+img=nvcr.io/nvidia/k8s/cuda-sample:nbody
+step() { printf '\n=== %s\n' "$*"; }
+start_dockerd() {
+  setsid nohup dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done
+  tail -n 20 /var/log/dockerd.log; return 1
+}
+stop_dockerd() {
+  kill "$(cat /var/run/docker.pid)"
+  while [ -e /var/run/docker.pid ]; do sleep 0.5; done
+}
+
+step "trust the mirrors (signed-by) and apt-get update"
+install -d -m 0755 /etc/apt/keyrings
+install -m 0644 /srv/mirror/download.docker.com/linux/debian/gpg /etc/apt/keyrings/docker.asc
+install -m 0644 /srv/mirror/nvidia.github.io/libnvidia-container/gpgkey \
+  /etc/apt/keyrings/nvidia-container-toolkit.asc
+echo "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] file:///srv/mirror/download.docker.com/linux/debian $CODENAME stable" \
+  >/etc/apt/sources.list.d/docker.list
+echo 'deb [signed-by=/etc/apt/keyrings/nvidia-container-toolkit.asc] file:///srv/mirror/nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) /' \
+  >/etc/apt/sources.list.d/nvidia-container-toolkit.list
+apt-get update -q 2>&1 | tee /tmp/update.log | grep -E 'srv/mirror|^[WE]:' || true
+! grep -qE '^[WE]:' /tmp/update.log
+
+step "install docker-ce and nvidia-container-toolkit"
+apt-get install -y -q docker-ce docker-ce-cli containerd.io docker-buildx-plugin \
+  docker-compose-plugin nvidia-container-toolkit >/tmp/install.log 2>&1 || { tail -30 /tmp/install.log; exit 1; }
+dpkg-query -W docker-ce docker-ce-cli containerd.io nvidia-container-toolkit \
+  nvidia-container-toolkit-base libnvidia-container-tools libnvidia-container1
+
+step "WSL stand-ins (what tests/testbed/prepare-wsl.yml lays out)"
+install -d /usr/lib/wsl/lib /usr/lib/wsl/drivers/nvlti.inf_amd64_8f2a4b3c9d1e6f07
+for f in libdxcore.so libcuda.so libcuda.so.1 libcuda.so.1.1 libnvidia-ml.so.1 nvidia-smi; do
+  install -m 0555 "/srv/testbed/standins/$f" /usr/lib/wsl/lib/
+done
+install -m 0555 /srv/testbed/standins/libcuda.so.1.1 /srv/testbed/standins/nvidia-smi \
+  /usr/lib/wsl/drivers/nvlti.inf_amd64_8f2a4b3c9d1e6f07/
+echo /usr/lib/wsl/lib >/etc/ld.so.conf.d/ld.wsl.conf
+ldconfig 2>/dev/null
+mknod -m 0666 /dev/dxg c 10 63
+
+step "dockerd in the background, N-body with --gpus all"
+start_dockerd
+docker version --format 'client {{.Client.Version}}, server {{.Server.Version}}'
+docker load -i /srv/testbed/nbody-image.tar
+docker run --rm --gpus all "$img" nbody -gpu -benchmark | tee /tmp/nbody.log
+grep -q 'single-precision GFLOP/s at 20 flops per interaction' /tmp/nbody.log
+
+step "no --gpus: the sample sees no device"
+if docker run --rm "$img" nbody -gpu -benchmark >/tmp/nogpu.log 2>&1; then exit 1; fi
+tail -n 1 /tmp/nogpu.log
+grep -q 'Error: only 0 Devices available, 1 requested.  Exiting.' /tmp/nogpu.log
+
+step "no /dev/dxg: the hook fails like the real one"
+mv /dev/dxg /tmp/dxg
+if docker run --rm --gpus all "$img" nbody -gpu -benchmark >/tmp/nodxg.log 2>&1; then exit 1; fi
+mv /tmp/dxg /dev/dxg
+cat /tmp/nodxg.log
+grep -q 'WSL environment detected but no adapters were found' /tmp/nodxg.log
+
+step "hook not on PATH when dockerd started"
+stop_dockerd
+mv /usr/bin/nvidia-container-runtime-hook /tmp/
+start_dockerd
+mv /tmp/nvidia-container-runtime-hook /usr/bin/
+if docker run --rm --gpus all "$img" nbody -gpu -benchmark >/tmp/nohook.log 2>&1; then exit 1; fi
+cat /tmp/nohook.log
+grep -q 'could not select device driver "" with capabilities: \[\[gpu\]\]' /tmp/nohook.log
+
+step "restarted dockerd with the nvidia runtime registered"
+stop_dockerd
+nvidia-ctk runtime configure --runtime=docker
+start_dockerd
+docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'
+docker run --rm --runtime=nvidia "$img" nbody -gpu -benchmark | tail -n 1
+nvidia-ctk cdi generate --mode=wsl --output=/etc/cdi/nvidia.yaml
+nvidia-ctk cdi list
+stop_dockerd
+echo "selftest $CODENAME: OK"
+EOF
