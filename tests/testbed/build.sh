@@ -225,7 +225,7 @@ Homepage: https://www.docker.com"
       mkdir -p "$d/usr/libexec/docker/testbed"
       cp -a "$src/usr/bin/docker" "$d/usr/libexec/docker/testbed/docker"
       subst "$here/docker/docker-version-wrapper" VERSION="$full" UPSTREAM="$v" REAL="$real" \
-        REAL_RE="${real//./\\.}" >"$d/usr/bin/docker"
+        REAL_RE="${real//./\\\\.}" >"$d/usr/bin/docker"
       chmod 0755 "$d/usr/bin/docker"
     fi
     cat >"$d/DEBIAN/control" <<EOF

@@ -100,5 +100,18 @@ docker run --rm --runtime=nvidia "$img" nbody -gpu -benchmark | tail -n 1
 nvidia-ctk cdi generate --mode=wsl --output=/etc/cdi/nvidia.yaml
 nvidia-ctk cdi list
 stop_dockerd
+
+step "pinning: all four toolkit packages to 1.17.8-1, Docker to the pre-19.03 stand-in"
+apt-get install -y -q --allow-downgrades nvidia-container-toolkit=1.17.8-1 \
+  nvidia-container-toolkit-base=1.17.8-1 libnvidia-container-tools=1.17.8-1 \
+  libnvidia-container1=1.17.8-1 >/tmp/pin.log 2>&1 || { tail -20 /tmp/pin.log; exit 1; }
+nvidia-ctk --version | head -n 1
+old=$(apt-cache madison docker-ce | awk '$3 ~ /^5:18\.09/ { print $3; exit }')
+apt-get install -y -q --allow-downgrades "docker-ce=$old" "docker-ce-cli=$old" >/tmp/pin.log 2>&1 ||
+  { tail -20 /tmp/pin.log; exit 1; }
+start_dockerd
+docker version --format 'client {{.Client.Version}}, server {{.Server.Version}}'
+docker version --format '{{.Server.Version}}' | grep -qx 18.09.9
+stop_dockerd
 echo "selftest $CODENAME: OK"
 EOF
