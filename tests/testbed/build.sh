@@ -71,10 +71,19 @@ image_label() {
 
 # ---------------------------------------------------------------- base images
 
+# An older debootstrap (e.g. on an Ubuntu CI host) may not know a newer codename; Debian's
+# newer suites all bootstrap with the sid script. Kept out of the recipe hash: it does not
+# change what is built.
+debootstrap_script() {
+  [[ -e /usr/share/debootstrap/scripts/$1 ]] || echo /usr/share/debootstrap/scripts/sid
+}
+
 build_base_rootfs() {
   local codename=$1 rootfs=$2
   rm -rf "$rootfs"
-  debootstrap --variant=minbase --include="$base_packages" "$codename" "$rootfs" "$mirror"
+  # shellcheck disable=SC2046 # the optional script argument is one path or nothing
+  debootstrap --variant=minbase --include="$base_packages" "$codename" "$rootfs" "$mirror" \
+    $(debootstrap_script "$codename")
   # The sources a fresh Debian WSL distro comes with.
   cat >"$rootfs/etc/apt/sources.list" <<EOF
 deb http://deb.debian.org/debian $codename main
