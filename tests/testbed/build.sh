@@ -18,9 +18,11 @@ codenames=(bookworm trixie)
 label=org.wsl-cuda.testbed.recipe
 keys=  # the throwaway keys' armored exports, set by repos()
 
-# What a fresh Debian WSL distro lacks but Ansible needs. Nothing else: the roles must
-# bring what they use (docker's dependencies come from Debian's mirror at converge time).
-base_packages=python3
+# What a fresh Debian WSL distro has that minbase lacks (sudo: WSL's first user is a
+# sudoer, and the site play becomes root through it), and python3 for Ansible. Nothing
+# else: the roles must bring what they use (docker's dependencies come from Debian's
+# mirror at converge time).
+base_packages=python3,sudo
 
 # Docker's version scheme; the newest is what the roles get unpinned, the second tests
 # pinning, the third is older than 19.03 (what `--gpus` needs). All carry Debian's
