@@ -22,4 +22,5 @@ def test_gpu_container_runs(host):
 
 def test_report_written(host):
     report = json.loads(host.file("/var/lib/wsl-cuda/nbody-report.json").content_string)
-    assert report["gflops"] > 0
+    assert report["passed"] is True
+    assert report["gpu"]["gflops"] > 0

@@ -43,7 +43,10 @@ def test_wsl_conf_turns_systemd_on(host):
     assert "systemd" in host.file("/etc/wsl.conf").content_string
 
 
-def test_report_holds_a_measurement(host):
+def test_report_holds_gpu_and_cpu_measurements(host):
     report = json.loads(host.file("/var/lib/wsl-cuda/nbody-report.json").content_string)
-    assert report["gpu_name"]
-    assert report["gflops"] > 0
+    assert report["passed"] is True
+    assert report["gpu"]["gpu_name"] == "NVIDIA GeForce RTX 3070 Laptop GPU"
+    assert report["gpu"]["gflops"] > 0
+    assert report["cpu"]["mode"] == "cpu"
+    assert report["gpu_cpu_ratio"] > 0
