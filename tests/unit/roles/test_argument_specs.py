@@ -281,6 +281,8 @@ def test_argument_spec_rejects(tmp_path, role, extra, message):
         ("nvidia_repo", '{"nvidia_repo_key_fingerprint": ["C95B"]}', "nvidia_repo_key_fingerprint must be a string"),
         ("nvidia_container_toolkit", '{"nvidia_container_toolkit_version": 1.17}',
          "nvidia_container_toolkit_version must be a string"),
+        ("nvidia_repo", '{"nvidia_repo_channels": "stable,experimental"}', "nvidia_repo_channels must be a YAML list"),
+        ("docker_engine", '{"docker_engine_users": "alice"}', "docker_engine_users must be a YAML list"),
     ],
 )
 def test_list_where_string_belongs(tmp_path, role, extra, message):
