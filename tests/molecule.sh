@@ -2,7 +2,7 @@
 # Run every molecule scenario (or those named as arguments), each with its own
 # timing, and fail at the end if any failed, listing which.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 scenarios=("$@")
 if [[ ${#scenarios[@]} -eq 0 ]]; then
   # The full chain first: if it breaks, the rest tells less.

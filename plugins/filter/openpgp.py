@@ -97,7 +97,7 @@ def crc24(data):
     crc = _CRC24_INIT
     for octet in bytearray(data):
         crc ^= octet << 16
-        for _ in range(8):
+        for _bit in range(8):
             crc <<= 1
             if crc & 0x1000000:
                 crc ^= _CRC24_POLY

@@ -24,7 +24,7 @@ def _wsl_conf_sections(text):
         if line.startswith("[") and line.endswith("]"):
             current = sections.setdefault(line[1:-1].strip(), {})
             continue
-        key, _, value = line.partition("=")
+        key, _separator, value = line.partition("=")
         assert current is not None, "key outside a section in wsl.conf: %r" % raw
         current[key.strip()] = value.strip()
     return sections

@@ -93,7 +93,7 @@ def _render(value, context):
     """Render every string in value until it has no Jinja left (defaults refer to defaults)."""
     env = _environment()
     if isinstance(value, str):
-        for _ in range(5):
+        for _attempt in range(5):
             if "{{" not in value and "{%" not in value:
                 break
             value = env.from_string(value).render(context)
@@ -243,6 +243,20 @@ PLAY = """
 """
 
 
+def _run_role_in_check_mode(tmp_path, role, extra):
+    """Run one role of the collection in check mode on localhost with extra vars; return (process, output)."""
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAY.format(role=role))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
+    result = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+         "--check", str(playbook), "-e", "ansible_python_interpreter=" + sys.executable, "-e", extra],
+        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=240, check=False,
+    )
+    return result, result.stdout.decode()
+
+
 @pytest.mark.parametrize(
     "role, extra, message",
     [
@@ -254,16 +268,7 @@ PLAY = """
     ],
 )
 def test_argument_spec_rejects(tmp_path, role, extra, message):
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(PLAY.format(role=role))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
-    result = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-         "--check", str(playbook), "-e", "ansible_python_interpreter=" + sys.executable, "-e", extra],
-        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=240,
-    )
-    output = result.stdout.decode()
+    result, output = _run_role_in_check_mode(tmp_path, role, extra)
     assert result.returncode != 0, output
     assert "Validating arguments against arg spec" in output, output
     assert "Validating arguments against arg spec" in output and "FAILED" in output, output
@@ -287,16 +292,7 @@ def test_argument_spec_rejects(tmp_path, role, extra, message):
 )
 def test_list_where_string_belongs(tmp_path, role, extra, message):
     """ansible-core's spec validation converts a list to a string; the preflight refuses it, first thing."""
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(PLAY.format(role=role))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
-    result = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-         "--check", str(playbook), "-e", "ansible_python_interpreter=" + sys.executable, "-e", extra],
-        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=240,
-    )
-    output = result.stdout.decode()
+    result, output = _run_role_in_check_mode(tmp_path, role, extra)
     assert result.returncode != 0, output
     assert message in output, output
     assert "Check that this distribution" not in output, output
