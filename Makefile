@@ -62,3 +62,7 @@ test: ## Everything CI runs, with the time each stage took
 .PHONY: demo
 demo: testbed ## Run the site playbook against a simulated WSL laptop (a container)
 	tests/demo.sh
+
+.PHONY: bench
+bench: testbed ## Benchmark against the manual procedure and a bare play (prints ratios; not part of test)
+	bench/run.sh
