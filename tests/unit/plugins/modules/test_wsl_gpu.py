@@ -9,17 +9,13 @@ the loader cache of a fake root is built by the real ldconfig (`ldconfig -r ROOT
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import subprocess
 import time
-from unittest import mock
 
 import pytest
-
-from ansible.module_utils import basic
 
 from ansible_collections.wsl.cuda.plugins.module_utils import wsl_gpu as utils
 from ansible_collections.wsl.cuda.plugins.modules import wsl_gpu as module
@@ -625,48 +621,9 @@ def test_default_fatal_checks(probe_cuda, expected):
 
 # ---------------------------------------------------------------- main()
 
-class AnsibleExitJson(Exception):
-    pass
-
-
-class AnsibleFailJson(Exception):
-    pass
-
-
-def exit_json(self, **kwargs):
-    kwargs.setdefault('changed', False)
-    raise AnsibleExitJson(kwargs)
-
-
-def fail_json(self, **kwargs):
-    kwargs['failed'] = True
-    raise AnsibleFailJson(kwargs)
-
-
 @pytest.fixture
-def run_main(monkeypatch):
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-    warnings = []
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warnings.append(msg))
-
-    def run(args, expect=AnsibleExitJson):
-        with module_args(args):
-            with pytest.raises(expect) as info:
-                module.main()
-        out = info.value.args[0]
-        out['warnings'] = warnings
-        return out
-    return run
-
-
-def module_args(args):
-    try:
-        from ansible.module_utils.testing import patch_module_args
-    except ImportError:  # ansible-core < 2.19
-        args = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()
-        return mock.patch.object(basic, '_ANSIBLE_ARGS', args)
-    return patch_module_args(args)
+def run_main(run_module):
+    return lambda args, fails=False: run_module(module.main, args, fails)
 
 
 def test_main_passes_on_healthy_root(wsl_root, run_main):
@@ -682,7 +639,7 @@ def test_main_passes_on_healthy_root(wsl_root, run_main):
 def test_main_lists_every_failed_check_with_its_remedy(tmp_path, run_main):
     write(tmp_path / 'var/lib/dpkg/status',
           'Package: nvidia-driver\nStatus: install ok installed\nArchitecture: %s\nVersion: 535\n' % DPKG_ARCH)
-    out = run_main({'root': str(tmp_path), 'kernel_release': '6.1.0-18-amd64', 'environ': {}}, AnsibleFailJson)
+    out = run_main({'root': str(tmp_path), 'kernel_release': '6.1.0-18-amd64', 'environ': {}}, fails=True)
     assert out['failed'] is True
     assert out['failed_checks'] == ['wsl', 'dxg', 'libdxcore', 'libcuda', 'linux_driver']
     lines = out['msg'].splitlines()
@@ -722,10 +679,10 @@ def test_main_honours_wsl_lib_dir_and_dxg_path(wsl_root, run_main):
 
 
 def test_main_rejects_relative_paths(run_main):
-    out = run_main({'wsl_lib_dir': 'usr/lib/wsl/lib', 'kernel_release': WSL2}, AnsibleFailJson)
+    out = run_main({'wsl_lib_dir': 'usr/lib/wsl/lib', 'kernel_release': WSL2}, fails=True)
     assert out['msg'] == 'wsl_lib_dir must be an absolute path (inside root), got usr/lib/wsl/lib'
 
 
 def test_main_rejects_unknown_check_names(run_main):
-    out = run_main({'fatal_checks': ['wsl', 'gpu']}, AnsibleFailJson)
+    out = run_main({'fatal_checks': ['wsl', 'gpu']}, fails=True)
     assert 'fatal_checks' in out['msg'] and 'gpu' in out['msg']

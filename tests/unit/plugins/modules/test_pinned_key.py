@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wsl.cuda maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of wsl.cuda.pinned_key with keys made by gpg, served from files, HTTP and an HTTP proxy."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+
+import pytest
+
+from ansible_collections.wsl.cuda.plugins.modules import pinned_key as module
+
+pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is needed to make test keys")
+
+
+@pytest.fixture
+def run_main(run_module):
+    return lambda args, fails=False: run_module(module.main, args, fails)
+
+
+@pytest.fixture(scope="module")
+def armored(gpg, keys):
+    return {name: gpg.export(fpr).decode() for name, fpr in keys.items()}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves self.server.files by path; as a proxy it sees absolute URLs and records them."""
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        self.server.requests.append(self.path)
+        body = self.server.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.files, httpd.requests = {}, []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_keyring_in_place_is_used_without_fetching(tmp_path, keys, armored, run_main):
+    keyring = tmp_path / "docker.asc"
+    keyring.write_text(armored["plain"])
+    out = run_main({"url": "file://%s/nothing-here" % tmp_path, "fingerprint": keys["plain"], "keyring": str(keyring)})
+    assert out["changed"] is False
+    assert out["fetched"] is False
+    assert out["key"] == armored["plain"]
+    assert out["fingerprints"] == [keys["plain"]]
+
+
+@pytest.mark.parametrize("in_place", [None, "with_subkey", "not a key"])
+def test_fetched_when_the_keyring_lacks_the_pinned_key(tmp_path, keys, armored, run_main, in_place):
+    served = tmp_path / "gpg"
+    served.write_text(armored["rsa"])
+    keyring = tmp_path / "keyring.asc"
+    if in_place:
+        keyring.write_text(armored.get(in_place, in_place))
+    out = run_main({"url": "file://%s" % served, "fingerprint": keys["rsa"], "keyring": str(keyring)})
+    assert out["fetched"] is True
+    assert out["key"] == armored["rsa"]
+    assert out["fingerprints"] == [keys["rsa"]]
+    assert out["changed"] is False
+    if in_place:  # the module only reads
+        assert keyring.read_text() == armored.get(in_place, in_place)
+    else:
+        assert not keyring.exists()
+
+
+def test_fingerprint_spaces_and_case_do_not_matter(tmp_path, keys, armored, run_main):
+    served = tmp_path / "gpg"
+    served.write_text(armored["plain"])
+    spaced = " ".join(keys["plain"][i:i + 4] for i in range(0, 40, 4)).lower()
+    out = run_main({"url": "file://%s" % served, "fingerprint": spaced, "_ansible_check_mode": True})
+    assert out["fingerprints"] == [keys["plain"]]
+
+
+def test_another_key_is_refused_with_both_fingerprints_and_the_hint(tmp_path, keys, armored, run_main):
+    served = tmp_path / "gpg"
+    served.write_text(armored["with_subkey"])
+    out = run_main({"url": "file://%s" % served, "fingerprint": keys["plain"],
+                    "fingerprint_option": "nvidia_repo_key_fingerprint",
+                    "hint": "If you use a mirror, point nvidia_repo_key_url at its copy."}, fails=True)
+    assert out["msg"] == (
+        "The key served at file://%s is not the pinned one, so nothing was trusted or written."
+        " Expected nvidia_repo_key_fingerprint = %s; found %s."
+        " If you use a mirror, point nvidia_repo_key_url at its copy." % (served, keys["plain"], keys["with_subkey"]))
+    assert out["fingerprints"] == [keys["with_subkey"]]
+    assert out["expected"] == keys["plain"]
+
+
+@pytest.mark.parametrize("text, note", [
+    ("<html><body>404 Not Found</body></html>", "the file is not an ASCII-armored key"),
+    ("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!!\n-----END PGP PUBLIC KEY BLOCK-----\n", "the key text is damaged"),
+])
+def test_a_page_that_is_no_key_is_refused(tmp_path, keys, run_main, text, note):
+    served = tmp_path / "gpg"
+    served.write_text(text)
+    out = run_main({"url": "file://%s" % served, "fingerprint": keys["plain"]}, fails=True)
+    assert "is not the pinned one" in out["msg"]
+    assert "found no OpenPGP public key (%s" % note in out["msg"]
+
+
+def test_a_fingerprint_that_is_not_40_hex_digits_is_refused(run_main):
+    out = run_main({"url": "file:///nonexistent", "fingerprint": "0EBFCD88",
+                    "fingerprint_option": "docker_engine_repo_key_fingerprint"}, fails=True)
+    assert out["msg"].startswith("docker_engine_repo_key_fingerprint must be the 40 hex digits")
+
+
+def test_a_missing_file_url_says_it_could_not_fetch(tmp_path, keys, run_main):
+    out = run_main({"url": "file://%s/gpg" % tmp_path, "fingerprint": keys["plain"]}, fails=True)
+    assert out["msg"].startswith("Could not fetch the key from file://%s/gpg: " % tmp_path)
+    assert "nothing was trusted or written" in out["msg"]
+
+
+def test_http_404_says_it_could_not_fetch(server, keys, run_main):
+    url = "http://127.0.0.1:%d/gpgkey" % server.server_port
+    out = run_main({"url": url, "fingerprint": keys["plain"]}, fails=True)
+    assert out["msg"].startswith("Could not fetch the key from %s: " % url)
+    assert out["status"] == 404
+
+
+def test_http_key_is_fetched(server, keys, armored, run_main):
+    server.files["/linux/debian/gpg"] = armored["plain"].encode()
+    out = run_main({"url": "http://127.0.0.1:%d/linux/debian/gpg" % server.server_port, "fingerprint": keys["plain"]})
+    assert out["fetched"] is True
+    assert out["key"] == armored["plain"]
+
+
+def test_the_http_proxy_of_the_environment_is_used(server, keys, armored, run_main, monkeypatch):
+    # mirror.invalid resolves nowhere: only the proxy can answer for it.
+    server.files["http://mirror.invalid/gpgkey"] = armored["plain"].encode()
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:%d" % server.server_port)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    out = run_main({"url": "http://mirror.invalid/gpgkey", "fingerprint": keys["plain"]})
+    assert out["key"] == armored["plain"]
+    assert server.requests == ["http://mirror.invalid/gpgkey"]
