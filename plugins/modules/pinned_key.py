@@ -59,9 +59,10 @@ options:
 attributes:
   check_mode:
     support: full
-    details: The module only reads; it fetches the key in check mode too.
+    description: The module only reads; it fetches the key in check mode too.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
 notes:
   - Version 4 primary keys are recognised (all that apt repositories publish today); subkeys are not
     compared, so a rotated signing subkey does not change the pinned fingerprint.
