@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # make bench: the collection against the manual procedure and against a bare play, on fresh
-# test-bed containers (wsl-cuda-testbed:bookworm, the same mirrors). Prints the ratios and writes
-# bench/RESULTS.md. Not a test: it takes minutes and its numbers depend on the machine.
-#   BENCH_FLEET_N   hosts of the fleet run (default 20)
+# test-bed containers (wsl-cuda-testbed:bookworm, the same mirrors). Prints the machine, the ratios
+# and the slowest tasks; the lead writes bench/RESULTS.md from them. Not a test: it takes minutes
+# and its numbers depend on the machine.
+#   BENCH_FLEET_N   hosts of the fleet runs (default 20)
+#
+# Every timed play runs as on a laptop: `ansible-playbook … -c local` INSIDE the container, which is
+# the simulated WSL distro. The one exception is (e), a team's controller driving N hosts over the
+# docker connection (as molecule does). Preparing the containers (tests/molecule/prepare.yml) stays
+# on this machine over the docker connection and is not timed.
+#
+# Ansible inside a container without network: the project is bind-mounted read-only at the same
+# path, and a venv made inside from the container's own /usr/bin/python3 (Debian's 3.11, as on a
+# laptop) gets the project venv's site-packages through a .pth file. The project venv's own
+# bin/python cannot be used: it is whatever interpreter `make venv` found on this machine (here a
+# pyenv build under /root), which the container does not have. The packages are pure Python or
+# cp311 wheels, so they run on any 3.11.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 project=$PWD
 export PATH=$project/.venv/bin:$PATH
-export ANSIBLE_COLLECTIONS_PATH=$project/.collections:$project/.venv/lib/python3.11/site-packages
+site_packages=$project/.venv/lib/python3.11/site-packages
+export ANSIBLE_COLLECTIONS_PATH=$project/.collections:$site_packages
 export ANSIBLE_INJECT_FACT_VARS=false ANSIBLE_NOCOLOR=1 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_INTERPRETER_PYTHON=auto_silent
 fleet_n=${BENCH_FLEET_N:-20}
@@ -15,6 +29,7 @@ image=wsl-cuda-testbed:bookworm
 testbed=$project/.cache/testbed
 work=$(mktemp -d /tmp/wsl-cuda-bench.XXXXXX)
 log=$work/log
+inner_venv=/opt/bench-ansible
 created=()
 
 cleanup() {
@@ -28,36 +43,65 @@ mapfile -t caps < <(python3 -c 'import sys, yaml; print("\n".join(yaml.safe_load
 cap_args=()
 for cap in "${caps[@]}"; do cap_args+=(--cap-add "$cap"); done
 
+# start NAME...: fresh instances with the molecule settings, plus the project and the work directory
+# (the inventories) read-only at the same paths, and a venv for the Ansible run inside.
 start() {
   docker rm -f "$@" >/dev/null 2>&1 || true
   for name in "$@"; do
     docker run -d --name "$name" "${cap_args[@]}" --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v "$testbed:/srv/testbed:ro" -v "$testbed/repos:/srv/mirror:ro" \
+      -v "$project:$project:ro" -v "$work:$work:ro" \
       --tmpfs /var/lib/docker:exec "$image" sleep infinity >/dev/null
     created+=("$name")
+    docker exec "$name" sh -ec "/usr/bin/python3 -m venv --without-pip $inner_venv
+      echo '$site_packages' >$inner_venv/lib/python3.11/site-packages/bench-project.pth"
   done
 }
 
-# inventory FILE [var=value ...] -- HOST...: the molecule scenarios' group_vars, as a team's mirror settings.
+# The group vars of the molecule scenarios, as a team's mirror settings; extra var=value pairs last.
+group_vars() {
+  printf '    docker_engine_repo_url: file:///srv/mirror/download.docker.com/linux/debian\n'
+  printf '    docker_engine_repo_key_fingerprint: %s\n' "$(cat "$testbed/repos/docker.fingerprint")"
+  printf '    nvidia_repo_base_url: file:///srv/mirror/nvidia.github.io/libnvidia-container\n'
+  printf '    nvidia_repo_key_fingerprint: %s\n' "$(cat "$testbed/repos/nvidia.fingerprint")"
+  printf '    wsl_gpu_kernel_release: 5.15.167.4-microsoft-standard-WSL2\n'
+  printf '    nbody_smoke_image_archive: /srv/testbed/nbody-image.tar\n'
+  printf '    nbody_smoke_min_gflops: 0.1\n'
+  for kv in "$@"; do printf '    %s: %s\n' "${kv%%=*}" "${kv#*=}"; done
+}
+
+# inventory FILE [var=value ...] -- HOST...: the containers seen from this machine (docker connection),
+# for the prepare step and the controller-driven fleet (e).
 inventory() {
   local file=$1; shift
   local extra=()
   while [[ $1 != -- ]]; do extra+=("$1"); shift; done
   shift
   {
-    printf 'all:\n  vars:\n'
-    printf '    ansible_connection: community.docker.docker\n'
-    printf '    docker_engine_repo_url: file:///srv/mirror/download.docker.com/linux/debian\n'
-    printf '    docker_engine_repo_key_fingerprint: %s\n' "$(cat "$testbed/repos/docker.fingerprint")"
-    printf '    nvidia_repo_base_url: file:///srv/mirror/nvidia.github.io/libnvidia-container\n'
-    printf '    nvidia_repo_key_fingerprint: %s\n' "$(cat "$testbed/repos/nvidia.fingerprint")"
-    printf '    wsl_gpu_kernel_release: 5.15.167.4-microsoft-standard-WSL2\n'
-    printf '    nbody_smoke_image_archive: /srv/testbed/nbody-image.tar\n'
-    printf '    nbody_smoke_min_gflops: 0.1\n'
-    for kv in "${extra[@]}"; do printf '    %s: %s\n' "${kv%%=*}" "${kv#*=}"; done
+    printf 'all:\n  vars:\n    ansible_connection: community.docker.docker\n'
+    group_vars "${extra[@]}"
     printf '  hosts:\n'
     for host in "$@"; do printf '    %s:\n' "$host"; done
   } >"$file"
+}
+
+# local_inventory FILE [var=value ...]: a laptop's own inventory, read inside the container.
+local_inventory() {
+  local file=$1; shift
+  {
+    printf 'all:\n  vars:\n'
+    group_vars "$@"
+    printf '  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: /usr/bin/python3\n'
+  } >"$file"
+}
+
+# inside CONTAINER INVENTORY PLAYBOOK [ARG...]: ansible-playbook -c local in the container, from the
+# checkout (so that its ansible.cfg applies, as on a laptop), with this script's Ansible settings.
+inside() {
+  local name=$1 inv=$2 playbook=$3; shift 3
+  docker exec -w "$project" -e ANSIBLE_COLLECTIONS_PATH -e ANSIBLE_INJECT_FACT_VARS -e ANSIBLE_NOCOLOR \
+    -e ANSIBLE_CALLBACKS_ENABLED -e ANSIBLE_CALLBACK_RESULT_FORMAT -e ANSIBLE_INTERPRETER_PYTHON \
+    "$name" "$inner_venv/bin/python3" "$project/.venv/bin/ansible-playbook" -c local -i "$inv" "$playbook" "$@"
 }
 
 # timed NAME COMMAND...: run, keep the output in $work/NAME.out, set $secs; fails when the command fails.
@@ -73,62 +117,115 @@ timed() {
   printf '  %-40s %6ss\n' "$name" "$secs" | tee -a "$log"
 }
 ratio() { bc <<<"scale=2; $1 / $2"; }
+recap_ok() { grep -Eq 'unreachable=0 +failed=0' "$1"; }
 recap_changed_zero() { grep -Eq "changed=0 +unreachable=0 +failed=0" "$work/$1.out" && ! grep -Eq "changed=[1-9]" "$work/$1.out"; }
 
+refused() { ! inside "$@"; }
 prepare() { ansible-playbook -i "$1" tests/molecule/prepare.yml >"$work/prepare-$(basename "$1").out" 2>&1; }
-site() { ansible-playbook -i "$1" playbooks/site.yml "${@:2}"; }
-bare() { ansible-playbook -i "$1" bench/bare.yml; }
 
+# laptops NAME CONTAINER...: each container runs site.yml -c local on itself, all at once; each
+# output in $work/NAME-CONTAINER.out. Fails when one of them fails.
+laptops() {
+  local name=$1; shift
+  local pids=() failed=0 host
+  for host in "$@"; do
+    inside "$host" "$work/local.yml" playbooks/site.yml >"$work/$name-$host.out" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  for host in "$@"; do
+    if ! recap_ok "$work/$name-$host.out"; then
+      printf 'bench: %s failed on %s; the end of its output:\n' "$name" "$host"; tail -20 "$work/$name-$host.out"; failed=1
+    fi
+  done
+  return "$failed"
+}
+
+# The machine, for RESULTS.md.
+# shellcheck source=/dev/null
+os=$(. /etc/os-release && echo "$PRETTY_NAME")
+{
+  printf 'machine: %s, %s CPU cores (%s), %s MiB memory\n' "$os" "$(nproc)" \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" "$(($(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) / 1024))"
+  printf 'kernel: %s\n' "$(uname -r)"
+  printf 'docker: %s\n' "$(docker version --format 'client {{.Client.Version}}, server {{.Server.Version}}')"
+  printf 'ansible (this machine, for prepare and (e)): %s, python %s\n' \
+    "$(ansible-playbook --version | head -1)" "$(python3 -c 'import platform; print(platform.python_version())')"
+  printf 'image: %s %s\n' "$image" "$(docker image inspect --format '{{.Id}}' "$image")"
+  printf 'fleet size: %s\n' "$fleet_n"
+} | tee "$work/machine.txt"
 printf 'bench: working in %s\n' "$work"
+local_inventory "$work/local.yml"
+local_inventory "$work/local-notwsl.yml" wsl_gpu_kernel_release=null
 
-echo '(a) first converge: site.yml vs the manual procedure'
+echo '(a) first converge: site.yml -c local inside vs the manual procedure'
 start bench-site bench-manual
+inside bench-site "$work/local.yml" --version >"$work/version-inside.out" 2>&1 || { cat "$work/version-inside.out" >&2; exit 1; }
+printf 'ansible (inside the containers, -c local): %s, python %s, config %s\n' "$(head -1 "$work/version-inside.out")" \
+  "$(sed -n 's/^ *python version = \([^ ]*\).*(\(.*\))$/\1 (\2)/p' "$work/version-inside.out")" \
+  "$(sed -n 's/^ *config file = //p' "$work/version-inside.out")" | tee -a "$work/machine.txt"
 inventory "$work/site.yml" -- bench-site
 inventory "$work/manual.yml" -- bench-manual
 prepare "$work/site.yml"; prepare "$work/manual.yml"
 docker cp bench/manual.sh bench-manual:/root/manual.sh
 timed manual docker exec bench-manual bash /root/manual.sh; a_manual=$secs
-timed site-first site "$work/site.yml"; a_site=$secs
+timed site-first inside bench-site "$work/local.yml" playbooks/site.yml; a_site=$secs
 
-echo '(b) idempotent re-run without network vs a bare play'
+echo '(b) idempotent re-run without network vs a bare play, both -c local inside'
 docker network disconnect bridge bench-site
 if docker exec bench-site getent ahosts deb.debian.org >/dev/null 2>&1; then echo 'bench: bench-site still resolves names' >&2; exit 1; fi
-timed site-rerun-offline site "$work/site.yml"; b_site=$secs
+timed site-rerun-offline inside bench-site "$work/local.yml" playbooks/site.yml; b_site=$secs
 recap_changed_zero site-rerun-offline || { echo 'bench: the re-run changed something' >&2; exit 1; }
-timed bare-on-site bare "$work/site.yml"; b_bare=$secs
+timed bare-on-site inside bench-site "$work/local.yml" bench/bare.yml; b_bare=$secs
 
-echo '(c) refusal on a host that is not WSL vs a bare play'
+echo '(c) refusal on a host that is not WSL vs a bare play, both -c local inside'
 start bench-notwsl
-inventory "$work/notwsl.yml" testbed_wsl=false wsl_gpu_kernel_release=null -- bench-notwsl
+inventory "$work/notwsl.yml" testbed_wsl=false -- bench-notwsl
 prepare "$work/notwsl.yml"
-timed site-refusal bash -c "! ansible-playbook -i '$work/notwsl.yml' playbooks/site.yml"; c_site=$secs
+timed site-refusal refused bench-notwsl "$work/local-notwsl.yml" playbooks/site.yml; c_site=$secs
 grep -q 'wsl: this host is not WSL' "$work/site-refusal.out" || { echo 'bench: no refusal message' >&2; exit 1; }
-timed bare-on-notwsl bare "$work/notwsl.yml"; c_bare=$secs
+timed bare-on-notwsl inside bench-notwsl "$work/local-notwsl.yml" bench/bare.yml; c_bare=$secs
 
-echo "(d) fleet: $fleet_n hosts (forks $fleet_n) vs 1"
 fleet=()
 for i in $(seq -f '%02g' 1 "$fleet_n"); do fleet+=("bench-fleet-$i"); done
+
+echo "(d) $fleet_n laptops at once, each site.yml -c local on itself, vs 1"
 start bench-one "${fleet[@]}"
 inventory "$work/one.yml" -- bench-one
 inventory "$work/fleet.yml" -- "${fleet[@]}"
 prepare "$work/one.yml"; ANSIBLE_FORKS=$fleet_n prepare "$work/fleet.yml"
-timed site-one site "$work/one.yml"; d_one=$secs
-timed "site-fleet-$fleet_n" env ANSIBLE_FORKS="$fleet_n" ansible-playbook -i "$work/fleet.yml" playbooks/site.yml; d_fleet=$secs
+timed site-one-local inside bench-one "$work/local.yml" playbooks/site.yml; d_one=$secs
+timed "site-laptops-$fleet_n" laptops "site-laptops-$fleet_n" "${fleet[@]}"; d_fleet=$secs
+docker rm -f bench-one "${fleet[@]}" >/dev/null
 
-ra=$(ratio "$a_site" "$a_manual"); rb=$(ratio "$b_site" "$b_bare"); rc=$(ratio "$c_site" "$c_bare"); rd=$(ratio "$d_fleet" "$d_one")
+echo "(e) fleet of $fleet_n from one controller (docker connection, forks $fleet_n) vs 1"
+start bench-one "${fleet[@]}"
+prepare "$work/one.yml"; ANSIBLE_FORKS=$fleet_n prepare "$work/fleet.yml"
+timed site-one-docker ansible-playbook -i "$work/one.yml" playbooks/site.yml; e_one=$secs
+timed "site-fleet-$fleet_n" env ANSIBLE_FORKS="$fleet_n" ansible-playbook -i "$work/fleet.yml" playbooks/site.yml; e_fleet=$secs
+
+ra=$(ratio "$a_site" "$a_manual"); rb=$(ratio "$b_site" "$b_bare"); rc=$(ratio "$c_site" "$c_bare")
+rd=$(ratio "$d_fleet" "$d_one"); re=$(ratio "$e_fleet" "$e_one")
 verdict() { if [[ $(bc <<<"$1 <= $2") == 1 ]]; then echo met; else echo MISSED; fi; }
 {
   printf '| measurement | collection | baseline | ratio | target |\n| --- | --: | --: | --: | --- |\n'
-  printf '| (a) first converge: site.yml vs manual.sh | %ss | %ss | %s× | ≤ 1.2× %s |\n' "$a_site" "$a_manual" "$ra" "$(verdict "$ra" 1.2)"
-  printf '| (b) re-run, network disconnected, changed=0 vs bare play | %ss | %ss | %s× | ≤ 2× %s |\n' "$b_site" "$b_bare" "$rb" "$(verdict "$rb" 2)"
-  printf '| (c) refusal on a non-WSL host vs bare play | %ss | %ss | %s× | ≤ 1.5× %s |\n' "$c_site" "$c_bare" "$rc" "$(verdict "$rc" 1.5)"
-  printf '| (d) fleet of %s (forks %s) vs 1 host, first converge | %ss | %ss | %s× | ≤ 2.5× %s |\n' "$fleet_n" "$fleet_n" "$d_fleet" "$d_one" "$rd" "$(verdict "$rd" 2.5)"
+  printf '| (a) first converge, -c local inside: site.yml vs manual.sh | %ss | %ss | %s× | ≤ 1.2× %s |\n' \
+    "$a_site" "$a_manual" "$ra" "$(verdict "$ra" 1.2)"
+  printf '| (b) re-run, network disconnected, changed=0 vs bare play, both -c local inside | %ss | %ss | %s× | ≤ 2× %s |\n' \
+    "$b_site" "$b_bare" "$rb" "$(verdict "$rb" 2)"
+  printf '| (c) refusal on a non-WSL host vs bare play, both -c local inside | %ss | %ss | %s× | ≤ 1.5× %s |\n' \
+    "$c_site" "$c_bare" "$rc" "$(verdict "$rc" 1.5)"
+  printf '| (d) %s laptops at once (each -c local on itself) vs 1, first converge | %ss | %ss | %s× | information |\n' \
+    "$fleet_n" "$d_fleet" "$d_one" "$rd"
+  printf '| (e) fleet of %s from one controller (docker connection, forks %s) vs 1 host, first converge | %ss | %ss | %s× | ≤ 2.5× %s |\n' \
+    "$fleet_n" "$fleet_n" "$e_fleet" "$e_one" "$re" "$(verdict "$re" 2.5)"
 } >"$work/table.md"
 echo; cat "$work/table.md"
-# The slowest tasks of each timed play (profile_tasks), for RESULTS.md.
-for name in site-first site-rerun-offline site-refusal site-one "site-fleet-$fleet_n"; do
+# The slowest tasks of each timed play (profile_tasks), for RESULTS.md; of (d), its first laptop.
+for name in site-first site-rerun-offline site-refusal site-one-local "site-laptops-$fleet_n-${fleet[0]}" site-one-docker \
+  "site-fleet-$fleet_n"; do
   printf '\n%s, slowest tasks:\n' "$name"
   sed -n '/^=====.*$/,$p' "$work/$name.out" | grep -E ' -+ [0-9.]+s$' | head -8
 done >"$work/profile.txt"
 cat "$work/profile.txt"
-printf '\nbench: outputs in %s (table.md, profile.txt, *.out)\n' "$work"
+printf '\nbench: outputs in %s (machine.txt, table.md, profile.txt, *.out)\n' "$work"
