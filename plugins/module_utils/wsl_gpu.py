@@ -528,36 +528,59 @@ def cuda_version_text(version):
     return '%d.%d' % (version // 1000, (version % 1000) // 10)
 
 
-def probe_cuda_library(path):
-    """cuInit(0), driver version and every device through the CUDA driver API in ``path``."""
-    out = {'path': path, 'loaded': False, 'error': None, 'error_code': None, 'error_name': None,
-           'version': None, 'devices': []}
+def _bind(path, out, kind, signatures):
+    """dlopen ``path`` and bind each function of ``signatures`` ({name: argtypes}; all return int).
+
+    Returns (lib, {name: function}), or (None, None) after noting in ``out`` why not.
+    """
     try:
         lib = ctypes.CDLL(path)
     except OSError as exc:
         out['error'] = 'cannot load %s: %s' % (path, exc)
-        return out
+        return None, None
     out['loaded'] = True
-    try:
-        cu_init = lib.cuInit
-        get_version = lib.cuDriverGetVersion
-        get_count = lib.cuDeviceGetCount
-        get_device = lib.cuDeviceGet
-        get_name = lib.cuDeviceGetName
-        total_mem = lib.cuDeviceTotalMem_v2
-        get_attribute = lib.cuDeviceGetAttribute
-    except AttributeError as exc:
-        out['error'] = '%s is not a CUDA driver library: %s' % (path, exc)
+    functions = {}
+    for name, argtypes in signatures.items():
+        try:
+            function = getattr(lib, name)
+        except AttributeError as exc:
+            out['error'] = '%s is not %s: %s' % (path, kind, exc)
+            return None, None
+        function.restype = ctypes.c_int
+        function.argtypes = argtypes
+        functions[name] = function
+    return lib, functions
+
+
+_CUDA_SIGNATURES = {
+    'cuInit': [ctypes.c_uint],
+    'cuDriverGetVersion': [ctypes.POINTER(ctypes.c_int)],
+    'cuDeviceGetCount': [ctypes.POINTER(ctypes.c_int)],
+    'cuDeviceGet': [ctypes.POINTER(ctypes.c_int), ctypes.c_int],
+    'cuDeviceGetName': [ctypes.c_char_p, ctypes.c_int, ctypes.c_int],
+    'cuDeviceTotalMem_v2': [ctypes.POINTER(ctypes.c_size_t), ctypes.c_int],
+    'cuDeviceGetAttribute': [ctypes.POINTER(ctypes.c_int), ctypes.c_int, ctypes.c_int],
+}
+
+_NVML_SIGNATURES = {
+    'nvmlInit_v2': [],
+    'nvmlShutdown': [],
+    'nvmlSystemGetDriverVersion': [ctypes.c_char_p, ctypes.c_uint],
+    'nvmlDeviceGetCount_v2': [ctypes.POINTER(ctypes.c_uint)],
+    'nvmlDeviceGetHandleByIndex_v2': [ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)],
+    'nvmlDeviceGetName': [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint],
+}
+
+
+def probe_cuda_library(path):
+    """cuInit(0), driver version and every device through the CUDA driver API in ``path``."""
+    out = {'path': path, 'loaded': False, 'error': None, 'error_code': None, 'error_name': None,
+           'version': None, 'devices': []}
+    lib, cu = _bind(path, out, 'a CUDA driver library', _CUDA_SIGNATURES)
+    if lib is None:
         return out
-    for func in (cu_init, get_version, get_count, get_device, get_name, total_mem, get_attribute):
-        func.restype = ctypes.c_int
-    cu_init.argtypes = [ctypes.c_uint]
-    get_version.argtypes = [ctypes.POINTER(ctypes.c_int)]
-    get_count.argtypes = [ctypes.POINTER(ctypes.c_int)]
-    get_device.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_int]
-    get_name.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
-    total_mem.argtypes = [ctypes.POINTER(ctypes.c_size_t), ctypes.c_int]
-    get_attribute.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_int, ctypes.c_int]
+    cu_init, get_version, get_count, get_device, get_name, total_mem, get_attribute = (
+        cu[name] for name in _CUDA_SIGNATURES)
 
     def fail(call, code):
         out['error_code'] = code
@@ -618,30 +641,10 @@ def probe_nvml_library(path):
     """Driver version and GPU names through NVML in ``path``."""
     out = {'path': path, 'loaded': False, 'error': None, 'error_code': None, 'driver_version': None,
            'cuda_version': None, 'devices': []}
-    try:
-        lib = ctypes.CDLL(path)
-    except OSError as exc:
-        out['error'] = 'cannot load %s: %s' % (path, exc)
+    lib, nvml = _bind(path, out, 'an NVML library', _NVML_SIGNATURES)
+    if lib is None:
         return out
-    out['loaded'] = True
-    try:
-        init = lib.nvmlInit_v2
-        shutdown = lib.nvmlShutdown
-        driver_version = lib.nvmlSystemGetDriverVersion
-        get_count = lib.nvmlDeviceGetCount_v2
-        get_handle = lib.nvmlDeviceGetHandleByIndex_v2
-        get_name = lib.nvmlDeviceGetName
-    except AttributeError as exc:
-        out['error'] = '%s is not an NVML library: %s' % (path, exc)
-        return out
-    for func in (init, shutdown, driver_version, get_count, get_handle, get_name):
-        func.restype = ctypes.c_int
-    init.argtypes = []
-    shutdown.argtypes = []
-    driver_version.argtypes = [ctypes.c_char_p, ctypes.c_uint]
-    get_count.argtypes = [ctypes.POINTER(ctypes.c_uint)]
-    get_handle.argtypes = [ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
-    get_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint]
+    init, shutdown, driver_version, get_count, get_handle, get_name = (nvml[name] for name in _NVML_SIGNATURES)
 
     def fail(call, code):
         out['error_code'] = code
