@@ -4,6 +4,7 @@
 # and the slowest tasks; the lead writes bench/RESULTS.md from them. Not a test: it takes minutes
 # and its numbers depend on the machine.
 #   BENCH_FLEET_N   hosts of the fleet runs (default 20)
+#   BENCH_PARTS     the measurements to take, of: a b c d e f (default all)
 #
 # Every timed play runs as on a laptop: `ansible-playbook … -c local` INSIDE the container, which is
 # the simulated WSL distro. The one exception is (e), a team's controller driving N hosts over the
@@ -25,6 +26,8 @@ export ANSIBLE_COLLECTIONS_PATH=$project/.collections:$site_packages
 export ANSIBLE_INJECT_FACT_VARS=false ANSIBLE_NOCOLOR=1 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_INTERPRETER_PYTHON=auto_silent
 fleet_n=${BENCH_FLEET_N:-20}
+parts=" ${BENCH_PARTS:-a b c d e f} "
+part() { [[ $parts == *" $1 "* ]]; }
 image=wsl-cuda-testbed:bookworm
 testbed=$project/.cache/testbed
 work=$(mktemp -d /tmp/wsl-cuda-bench.XXXXXX)
@@ -141,6 +144,17 @@ laptops() {
   return "$failed"
 }
 
+# manuals CONTAINER...: bench/manual.sh in each container, all at once. Fails when one of them fails.
+manuals() {
+  local pids=() failed=0 host
+  for host in "$@"; do
+    docker exec "$host" bash /root/manual.sh >"$work/manual-$host.out" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return "$failed"
+}
+
 # The machine, for RESULTS.md.
 # shellcheck source=/dev/null
 os=$(. /etc/os-release && echo "$PRETTY_NAME")
@@ -158,6 +172,7 @@ printf 'bench: working in %s\n' "$work"
 local_inventory "$work/local.yml"
 local_inventory "$work/local-notwsl.yml" wsl_gpu_kernel_release=null
 
+if part a || part b; then
 echo '(a) first converge: site.yml -c local inside vs the manual procedure'
 start bench-site bench-manual
 inside bench-site "$work/local.yml" --version >"$work/version-inside.out" 2>&1 || { cat "$work/version-inside.out" >&2; exit 1; }
@@ -170,14 +185,18 @@ prepare "$work/site.yml"; prepare "$work/manual.yml"
 docker cp bench/manual.sh bench-manual:/root/manual.sh
 timed manual docker exec bench-manual bash /root/manual.sh; a_manual=$secs
 timed site-first inside bench-site "$work/local.yml" playbooks/site.yml; a_site=$secs
+fi
 
+if part b; then
 echo '(b) idempotent re-run without network vs a bare play, both -c local inside'
 docker network disconnect bridge bench-site
 if docker exec bench-site getent ahosts deb.debian.org >/dev/null 2>&1; then echo 'bench: bench-site still resolves names' >&2; exit 1; fi
 timed site-rerun-offline inside bench-site "$work/local.yml" playbooks/site.yml; b_site=$secs
 recap_changed_zero site-rerun-offline || { echo 'bench: the re-run changed something' >&2; exit 1; }
 timed bare-on-site inside bench-site "$work/local.yml" bench/bare.yml; b_bare=$secs
+fi
 
+if part c; then
 echo '(c) refusal on a host that is not WSL vs a bare play, both -c local inside'
 start bench-notwsl
 inventory "$work/notwsl.yml" testbed_wsl=false -- bench-notwsl
@@ -185,45 +204,64 @@ prepare "$work/notwsl.yml"
 timed site-refusal refused bench-notwsl "$work/local-notwsl.yml" playbooks/site.yml; c_site=$secs
 grep -q 'wsl: this host is not WSL' "$work/site-refusal.out" || { echo 'bench: no refusal message' >&2; exit 1; }
 timed bare-on-notwsl inside bench-notwsl "$work/local-notwsl.yml" bench/bare.yml; c_bare=$secs
+fi
 
 fleet=()
 for i in $(seq -f '%02g' 1 "$fleet_n"); do fleet+=("bench-fleet-$i"); done
 
-echo "(d) $fleet_n laptops at once, each site.yml -c local on itself, vs 1"
-start bench-one "${fleet[@]}"
 inventory "$work/one.yml" -- bench-one
 inventory "$work/fleet.yml" -- "${fleet[@]}"
+
+if part d; then
+echo "(d) $fleet_n laptops at once, each site.yml -c local on itself, vs 1"
+start bench-one "${fleet[@]}"
 prepare "$work/one.yml"; ANSIBLE_FORKS=$fleet_n prepare "$work/fleet.yml"
 timed site-one-local inside bench-one "$work/local.yml" playbooks/site.yml; d_one=$secs
 timed "site-laptops-$fleet_n" laptops "site-laptops-$fleet_n" "${fleet[@]}"; d_fleet=$secs
 docker rm -f bench-one "${fleet[@]}" >/dev/null
+fi
 
+if part e; then
 echo "(e) fleet of $fleet_n from one controller (docker connection, forks $fleet_n) vs 1"
 start bench-one "${fleet[@]}"
 prepare "$work/one.yml"; ANSIBLE_FORKS=$fleet_n prepare "$work/fleet.yml"
 timed site-one-docker ansible-playbook -i "$work/one.yml" playbooks/site.yml; e_one=$secs
 timed "site-fleet-$fleet_n" env ANSIBLE_FORKS="$fleet_n" ansible-playbook -i "$work/fleet.yml" playbooks/site.yml; e_fleet=$secs
+docker rm -f bench-one "${fleet[@]}" >/dev/null
+fi
 
-ra=$(ratio "$a_site" "$a_manual"); rb=$(ratio "$b_site" "$b_bare"); rc=$(ratio "$c_site" "$c_bare")
-rd=$(ratio "$d_fleet" "$d_one"); re=$(ratio "$e_fleet" "$e_one")
+# (f) is the machine's own floor for (d) and (e): the same first install done by hand, N times at once.
+if part f; then
+echo "(f) the manual procedure on $fleet_n hosts at once vs 1"
+start bench-one "${fleet[@]}"
+prepare "$work/one.yml"; ANSIBLE_FORKS=$fleet_n prepare "$work/fleet.yml"
+for host in bench-one "${fleet[@]}"; do docker cp bench/manual.sh "$host:/root/manual.sh"; done
+timed manual-one docker exec bench-one bash /root/manual.sh; f_one=$secs
+timed "manual-$fleet_n" manuals "${fleet[@]}"; f_fleet=$secs
+fi
+
 verdict() { if [[ $(bc <<<"$1 <= $2") == 1 ]]; then echo met; else echo MISSED; fi; }
 {
   printf '| measurement | collection | baseline | ratio | target |\n| --- | --: | --: | --: | --- |\n'
-  printf '| (a) first converge, -c local inside: site.yml vs manual.sh | %ss | %ss | %s× | ≤ 1.2× %s |\n' \
+  part a && ra=$(ratio "$a_site" "$a_manual") && printf '| (a) first converge, -c local inside: site.yml vs manual.sh | %ss | %ss | %s× | ≤ 1.2× %s |\n' \
     "$a_site" "$a_manual" "$ra" "$(verdict "$ra" 1.2)"
-  printf '| (b) re-run, network disconnected, changed=0 vs bare play, both -c local inside | %ss | %ss | %s× | ≤ 2× %s |\n' \
+  part b && rb=$(ratio "$b_site" "$b_bare") && printf '| (b) re-run, network disconnected, changed=0 vs bare play, both -c local inside | %ss | %ss | %s× | ≤ 2× %s |\n' \
     "$b_site" "$b_bare" "$rb" "$(verdict "$rb" 2)"
-  printf '| (c) refusal on a non-WSL host vs bare play, both -c local inside | %ss | %ss | %s× | ≤ 1.5× %s |\n' \
+  part c && rc=$(ratio "$c_site" "$c_bare") && printf '| (c) refusal on a non-WSL host vs bare play, both -c local inside | %ss | %ss | %s× | ≤ 1.5× %s |\n' \
     "$c_site" "$c_bare" "$rc" "$(verdict "$rc" 1.5)"
-  printf '| (d) %s laptops at once (each -c local on itself) vs 1, first converge | %ss | %ss | %s× | information |\n' \
+  part d && rd=$(ratio "$d_fleet" "$d_one") && printf '| (d) %s laptops at once (each -c local on itself) vs 1, first converge | %ss | %ss | %s× | information |\n' \
     "$fleet_n" "$d_fleet" "$d_one" "$rd"
-  printf '| (e) fleet of %s from one controller (docker connection, forks %s) vs 1 host, first converge | %ss | %ss | %s× | ≤ 2.5× %s |\n' \
+  part e && re=$(ratio "$e_fleet" "$e_one") && printf '| (e) fleet of %s from one controller (docker connection, forks %s) vs 1 host, first converge | %ss | %ss | %s× | ≤ 2.5× %s |\n' \
     "$fleet_n" "$fleet_n" "$e_fleet" "$e_one" "$re" "$(verdict "$re" 2.5)"
+  part f && rf=$(ratio "$f_fleet" "$f_one") && printf '| (f) manual.sh on %s hosts at once vs 1 (the machine'"'"'s floor for (d) and (e)) | %ss | %ss | %s× | information |\n' \
+    "$fleet_n" "$f_fleet" "$f_one" "$rf"
+  true
 } >"$work/table.md"
 echo; cat "$work/table.md"
 # The slowest tasks of each timed play (profile_tasks), for RESULTS.md; of (d), its first laptop.
 for name in site-first site-rerun-offline site-refusal site-one-local "site-laptops-$fleet_n-${fleet[0]}" site-one-docker \
   "site-fleet-$fleet_n"; do
+  [[ -f $work/$name.out ]] || continue
   printf '\n%s, slowest tasks:\n' "$name"
   sed -n '/^=====.*$/,$p' "$work/$name.out" | grep -E ' -+ [0-9.]+s$' | head -8
 done >"$work/profile.txt"
