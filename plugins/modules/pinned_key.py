@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: pinned_key
 short_description: Fetch an apt repository's signing key and check it against a pinned fingerprint
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns the ASCII-armored text of a repository signing key whose primary-key fingerprint is the
     pinned one, ready to be written as the keyring an apt source names in C(signed-by).
