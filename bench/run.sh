@@ -126,32 +126,33 @@ recap_changed_zero() { grep -Eq "changed=0 +unreachable=0 +failed=0" "$work/$1.o
 refused() { ! inside "$@"; }
 prepare() { ansible-playbook -i "$1" tests/molecule/prepare.yml >"$work/prepare-$(basename "$1").out" 2>&1; }
 
+# at_once NAME RUN HOST...: `RUN HOST` for every host at the same time, each output in
+# $work/NAME-HOST.out. Fails when one of them fails.
+at_once() {
+  local name=$1 run=$2; shift 2
+  local pids=() failed=0 host
+  for host in "$@"; do
+    "$run" "$host" >"$work/$name-$host.out" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return "$failed"
+}
+
+site_on() { inside "$1" "$work/local.yml" playbooks/site.yml; }
+manual_on() { docker exec "$1" bash /root/manual.sh; }
+
 # laptops NAME CONTAINER...: each container runs site.yml -c local on itself, all at once; each
 # output in $work/NAME-CONTAINER.out. Fails when one of them fails.
 laptops() {
   local name=$1; shift
-  local pids=() failed=0 host
-  for host in "$@"; do
-    inside "$host" "$work/local.yml" playbooks/site.yml >"$work/$name-$host.out" 2>&1 &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  local failed=0 host
+  at_once "$name" site_on "$@" || failed=1
   for host in "$@"; do
     if ! recap_ok "$work/$name-$host.out"; then
       printf 'bench: %s failed on %s; the end of its output:\n' "$name" "$host"; tail -20 "$work/$name-$host.out"; failed=1
     fi
   done
-  return "$failed"
-}
-
-# manuals CONTAINER...: bench/manual.sh in each container, all at once. Fails when one of them fails.
-manuals() {
-  local pids=() failed=0 host
-  for host in "$@"; do
-    docker exec "$host" bash /root/manual.sh >"$work/manual-$host.out" 2>&1 &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   return "$failed"
 }
 
@@ -183,15 +184,15 @@ inventory "$work/site.yml" -- bench-site
 inventory "$work/manual.yml" -- bench-manual
 prepare "$work/site.yml"; prepare "$work/manual.yml"
 docker cp bench/manual.sh bench-manual:/root/manual.sh
-timed manual docker exec bench-manual bash /root/manual.sh; a_manual=$secs
-timed site-first inside bench-site "$work/local.yml" playbooks/site.yml; a_site=$secs
+timed manual manual_on bench-manual; a_manual=$secs
+timed site-first site_on bench-site; a_site=$secs
 fi
 
 if part b; then
 echo '(b) idempotent re-run without network vs a bare play, both -c local inside'
 docker network disconnect bridge bench-site
 if docker exec bench-site getent ahosts deb.debian.org >/dev/null 2>&1; then echo 'bench: bench-site still resolves names' >&2; exit 1; fi
-timed site-rerun-offline inside bench-site "$work/local.yml" playbooks/site.yml; b_site=$secs
+timed site-rerun-offline site_on bench-site; b_site=$secs
 recap_changed_zero site-rerun-offline || { echo 'bench: the re-run changed something' >&2; exit 1; }
 timed bare-on-site inside bench-site "$work/local.yml" bench/bare.yml; b_bare=$secs
 fi
@@ -216,7 +217,7 @@ if part d; then
 echo "(d) $fleet_n laptops at once, each site.yml -c local on itself, vs 1"
 start bench-one "${fleet[@]}"
 prepare "$work/one.yml"; ANSIBLE_FORKS=$fleet_n prepare "$work/fleet.yml"
-timed site-one-local inside bench-one "$work/local.yml" playbooks/site.yml; d_one=$secs
+timed site-one-local site_on bench-one; d_one=$secs
 timed "site-laptops-$fleet_n" laptops "site-laptops-$fleet_n" "${fleet[@]}"; d_fleet=$secs
 docker rm -f bench-one "${fleet[@]}" >/dev/null
 fi
@@ -236,8 +237,8 @@ echo "(f) the manual procedure on $fleet_n hosts at once vs 1"
 start bench-one "${fleet[@]}"
 prepare "$work/one.yml"; ANSIBLE_FORKS=$fleet_n prepare "$work/fleet.yml"
 for host in bench-one "${fleet[@]}"; do docker cp bench/manual.sh "$host:/root/manual.sh"; done
-timed manual-one docker exec bench-one bash /root/manual.sh; f_one=$secs
-timed "manual-$fleet_n" manuals "${fleet[@]}"; f_fleet=$secs
+timed manual-one manual_on bench-one; f_one=$secs
+timed "manual-$fleet_n" at_once "manual-$fleet_n" manual_on "${fleet[@]}"; f_fleet=$secs
 fi
 
 verdict() { if [[ $(bc <<<"$1 <= $2") == 1 ]]; then echo met; else echo MISSED; fi; }
