@@ -26,7 +26,7 @@ description:
     C(gpgv) verifies them, and rejects a subkey whose binding signature is not the primary's.
   - When O(keyring) already holds the pinned key and nothing else, its key is returned and nothing is
     fetched, so a second run makes no network request. A keyring in place that holds anything else
-    (another key, secret-key material), that lacks the pinned key or that is not OpenPGP data is not kept:
+    (another key, secret-key material), that lacks the pinned key or that is not OpenPGP data is not kept;
     the key is fetched and checked anew, and RV(replaced_reason) (and a warning) says why.
   - The key is fetched from O(url) (C(https://), C(http://) or C(file://); proxies come from
     the C(http_proxy), C(https_proxy) and C(no_proxy) environment variables) and parsed in pure Python;
