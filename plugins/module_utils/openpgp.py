@@ -435,6 +435,7 @@ def pinned_key_packets(data, pinned):
       found     every primary-key fingerprint in the data, in file order, each once;
       findings  what the data holds besides the pinned key, in words: another primary key of any
                 version, secret-key material, packets that have no place in a public key;
+      secret    whether the data holds secret-key material;
       packets   [(tag, body)] of the pinned key (None when the data holds no public key with the
                 pinned fingerprint): the primary key, its direct signatures, its user IDs and its
                 subkeys, each with the signatures that name the primary as issuer, each once;
@@ -444,11 +445,12 @@ def pinned_key_packets(data, pinned):
     runs with the keyring, rejects that subkey. Raises OpenPGPError when the data is not OpenPGP.
     """
     found, findings, groups = [], [], []
-    current = None
+    current, secret = None, False
     for tag, body in packets(data):
         if tag in _SKIPPED_TAGS:
             continue
         if tag in (TAG_SECRET_KEY, TAG_SECRET_SUBKEY):
+            secret = True
             fingerprint = key_identity(tag, body)[1]
             what = "of the pinned key itself" if fingerprint == pinned else "of %s" % describe_key(tag, body)
             findings.append("a %s %s" % (tag_name(tag), what))
@@ -477,7 +479,7 @@ def pinned_key_packets(data, pinned):
     for finding in findings:
         if finding not in unique:
             unique.append(finding)
-    result = {"found": found, "findings": unique, "packets": None, "dropped": []}
+    result = {"found": found, "findings": unique, "secret": secret, "packets": None, "dropped": []}
     if not groups:
         return result
 

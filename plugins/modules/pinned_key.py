@@ -219,7 +219,7 @@ def main():
             % (option, params["fingerprint"])
         )
 
-    replaced = ""
+    replaced, more = "", False
     current = read_keyring(params["keyring"])
     if current is not None:
         key, checked, problem = check_key(current, pinned)
@@ -227,6 +227,7 @@ def main():
             module.exit_json(changed=False, key=key, fingerprints=[pinned], fetched=False,
                              replaced_reason="", dropped=checked["dropped"])
         replaced = "%s %s" % (params["keyring"], problem)
+        more = bool(checked and checked["packets"] is not None)
 
     text = fetch(module, url, params["timeout"])
     key, checked, problem = check_key(text, pinned)
@@ -246,16 +247,20 @@ def main():
                 "The key file served at %s holds more than the pinned key %s = %s, so nothing was trusted or"
                 " written: it %s. apt trusts every key in a signed-by keyring, so each of them could sign this"
                 " repository's packages. Serve a file that holds the pinned key alone (gpg --armor --export %s),"
-                " or point the key URL at one; if the file holds a secret key, that key is compromised: tell"
-                " the file's owner." % (url, option, pinned, problem, pinned)
+                " or point the key URL at one." % (url, option, pinned, problem, pinned)
             )
+            if checked["secret"]:
+                msg += (" Whoever can read that file holds the secret key it carries: treat that key as"
+                        " compromised and tell the file's owner.")
         module.fail_json(msg=msg + also, url=url, fingerprints=found, expected=pinned,
                          findings=checked["findings"] if checked else [])
-    if replaced:
+    if more:
         module.warn(
             "The keyring in place %s. apt would trust all of it for this repository, so it is replaced with"
             " the pinned key alone, fetched again from %s." % (replaced, url)
         )
+    elif replaced:
+        module.warn("The keyring in place %s, so it is replaced with the pinned key, fetched from %s." % (replaced, url))
     module.exit_json(changed=False, key=key, fingerprints=[pinned], fetched=True,
                      replaced_reason=replaced, dropped=checked["dropped"])
 

@@ -139,7 +139,9 @@ def test_an_extra_key_that_gpg_2_2_ignores_is_still_refused(gpg, keys):
 
 def test_secret_key_of_another_key(gpg, keys):
     data = gpg.export(keys["plain"]) + gpg.export_secret(keys["rsa"])
-    findings = openpgp.pinned_key_packets(data.decode(), keys["plain"])["findings"]
+    checked = openpgp.pinned_key_packets(data.decode(), keys["plain"])
+    assert checked["secret"] is True
+    findings = checked["findings"]
     assert findings[0] == "a secret key packet (tag 5) of v4 key %s" % keys["rsa"]
     assert findings[1].startswith("a secret subkey packet (tag 7) of v4 key ")
 
@@ -183,6 +185,7 @@ def test_no_pinned_key(gpg, keys):
 @pytest.mark.parametrize("name", ["plain", "with_subkey", "rsa", "signing_subkey"])
 def test_a_clean_key_keeps_all_its_packets(gpg, keys, name):
     checked = clean(gpg.export(keys[name]).decode(), keys[name])
+    assert checked["secret"] is False
     assert checked["packets"] == own_packets(gpg, keys[name])
     assert checked["dropped"] == []
 

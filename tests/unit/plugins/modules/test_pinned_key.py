@@ -97,8 +97,8 @@ def test_fetched_when_the_keyring_lacks_the_pinned_key(tmp_path, gpg, keys, armo
     else:
         assert out["replaced_reason"] == ""
     assert out["warnings"] == ([] if not in_place else [
-        "The keyring in place %s. apt would trust all of it for this repository, so it is replaced with"
-        " the pinned key alone, fetched again from file://%s." % (out["replaced_reason"], served)])
+        "The keyring in place %s, so it is replaced with the pinned key, fetched from file://%s."
+        % (out["replaced_reason"], served)])
     assert out["changed"] is False
     if in_place:  # the module only reads
         assert keyring.read_text() == armored.get(in_place, in_place)
@@ -199,8 +199,8 @@ def test_a_served_file_with_another_key_is_refused(tmp_path, gpg, keys, run_main
         "The key file served at file://%s holds more than the pinned key nvidia_repo_key_fingerprint = %s,"
         " so nothing was trusted or written: it also holds another primary key, v4 key %s. apt trusts every key"
         " in a signed-by keyring, so each of them could sign this repository's packages. Serve a file that holds"
-        " the pinned key alone (gpg --armor --export %s), or point the key URL at one; if the file holds a secret"
-        " key, that key is compromised: tell the file's owner." % (served, keys["with_subkey"], keys["rsa"], keys["with_subkey"]))
+        " the pinned key alone (gpg --armor --export %s), or point the key URL at one."
+        % (served, keys["with_subkey"], keys["rsa"], keys["with_subkey"]))
     assert out["findings"] == ["another primary key, v4 key %s" % keys["rsa"]]
     assert sorted(out["fingerprints"]) == sorted([keys["with_subkey"], keys["rsa"]])
     assert "key" not in out
@@ -210,8 +210,9 @@ def test_a_served_file_with_a_secret_key_is_refused(tmp_path, gpg, keys, run_mai
     served = tmp_path / "gpgkey"
     served.write_bytes(gpg.export(keys["plain"]) + gpg.export_secret(keys["plain"]))
     out = run_main({"url": "file://%s" % served, "fingerprint": keys["plain"]}, fails=True)
-    assert "it also holds a secret key packet (tag 5) of the pinned key itself." in out["msg"]
-    assert "that key is compromised" in out["msg"]
+    assert "it also holds a secret key packet (tag 5) of the pinned key itself" in out["msg"]
+    assert out["msg"].endswith(" Whoever can read that file holds the secret key it carries: treat that key as"
+                               " compromised and tell the file's owner.")
     assert "file://%s" % served in out["msg"]
 
 
