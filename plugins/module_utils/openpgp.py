@@ -294,7 +294,9 @@ def describe_key(tag, body):
     """A key packet in words: 'v4 key 0123…', 'v3 key ID 0123… (MD5 fingerprint …)'."""
     version, fingerprint, keyid = key_identity(tag, body)
     if fingerprint is None:
-        return "a version %s key whose fingerprint cannot be computed" % version
+        if version is None:
+            return "an empty key packet"
+        return "a version %d key whose fingerprint cannot be computed" % version
     if version in (2, 3):
         return "v%d key ID %s (MD5 fingerprint %s)" % (version, keyid, fingerprint)
     return "v%d key %s" % (version, fingerprint)

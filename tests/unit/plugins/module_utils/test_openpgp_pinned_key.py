@@ -125,6 +125,13 @@ def test_v5_and_v6_primary_key_packets(gpg, keys, version):
     assert checked["found"] == [keys["rsa"], sha256]
 
 
+@pytest.mark.parametrize("body, words", [(b"", "an empty key packet"),
+                                         (b"\x07" + b"\x00" * 20, "a version 7 key whose fingerprint cannot be computed")])
+def test_key_packets_of_unknown_versions(gpg, keys, body, words):
+    data = gpg.export(keys["plain"], armor=False) + old_packet(6, body)
+    assert openpgp.pinned_key_packets(data, keys["plain"])["findings"] == ["another primary key, %s" % words]
+
+
 def test_an_extra_key_that_gpg_2_2_ignores_is_still_refused(gpg, keys):
     """gpg 2.2 does not list v5 keys; gpg 2.4 (Debian 13's) reads them, so the file is refused either way."""
     body, sha256 = v5_or_v6_key(gpg, keys, 5)
