@@ -12,12 +12,14 @@ short_description: Fingerprints of the primary keys in OpenPGP public key data
 description:
   - Parses ASCII-armored or binary OpenPGP data (a repository's signing key as served at its
     C(gpgkey) URL, or a keyring file such as C(/etc/apt/trusted.gpg)) and returns the fingerprint
-    of every version 4 primary public key in it, in the order they appear, each once.
-  - The fingerprint is the SHA-1 digest over C(0x99), the two-octet length and the body of the
-    public-key packet (RFC 4880 section 12.2), written as 40 upper-case hex digits without spaces,
+    of every primary public key in it, of any version, in the order they appear, each once.
+  - A version 4 key's fingerprint is the SHA-1 digest over C(0x99), the two-octet length and the body
+    of the public-key packet (RFC 4880 section 12.2), written as 40 upper-case hex digits without spaces,
     as C(gpg --with-colons --show-keys) prints it in its C(fpr) record.
+  - Keys of other versions are listed too, so that a file never looks as if it held fewer keys than
+    it does; version 5 and 6 keys with their SHA-256 fingerprint (64 hex digits, RFC 9580 section 5.5.4),
+    version 2 and 3 keys with their MD5 fingerprint (32 hex digits).
   - Subkeys are not listed, so an expired signing subkey does not hide the primary key.
-    Keys of other versions (v3, v5, v6) are skipped.
   - Pure Python; needs neither C(gpg) nor C(gpgv).
   - Several armor blocks in one text, several keys in one block, old- and new-format packet headers
     and the armor checksum (CRC-24, checked when present) are handled.
@@ -65,7 +67,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: Fingerprints of the v4 primary keys, 40 upper-case hex digits each, in file order, without duplicates.
+  description:
+    - Fingerprints of the primary keys in file order, without duplicates, upper-case hex; 40 digits for
+      a v4 key, 64 for v5 and v6, 32 for v2 and v3.
   type: list
   elements: str
   sample:
@@ -79,7 +83,7 @@ from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import fingerprin
 
 
 def openpgp_fingerprints(data):
-    """Return the v4 primary-key fingerprints found in armored or binary OpenPGP data."""
+    """Return the primary-key fingerprints found in armored or binary OpenPGP data."""
     try:
         return _fingerprints(data)
     except OpenPGPError as exc:

@@ -45,7 +45,7 @@ def test_keyring_holds_the_pinned_key(host, path, key):
     assert keyring.mode == 0o644
     content = keyring.content_string
     assert content.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
-    assert _fingerprint(key) in openpgp_fingerprints(content)
+    assert openpgp_fingerprints(content) == [_fingerprint(key)]
 
 
 def _deb_lines(host, path):

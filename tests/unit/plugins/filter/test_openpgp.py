@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import shutil
 
 import pytest
@@ -141,6 +142,17 @@ def test_not_openpgp(text):
 def test_wrong_type(value):
     with pytest.raises(AnsibleFilterError):
         openpgp_fingerprints(value)
+
+
+def test_keys_of_other_versions_are_listed(gpg, keys):
+    """A v5 key (SHA-256 fingerprint) next to a v4 one: the filter must not make the file look cleaner."""
+    v4 = next(body for tag, body in iter_packets(gpg.export(keys["plain"], armor=False)) if tag == 6)
+    v5 = b"\x05" + v4[1:6] + len(v4[6:]).to_bytes(4, "big") + v4[6:]
+    packet = bytes([0xC0 | 6, len(v5)]) + v5
+    sha256 = hashlib.sha256(b"\x9a" + len(v5).to_bytes(4, "big") + v5).hexdigest().upper()
+    data = gpg.export(keys["rsa"], armor=False) + packet
+    assert openpgp_fingerprints(data) == [keys["rsa"], sha256]
+    assert openpgp_fingerprints(armor(data)) == [keys["rsa"], sha256]
 
 
 def test_empty_data_has_no_keys():

@@ -11,9 +11,17 @@ import threading
 
 import pytest
 
+from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import iter_packets
 from ansible_collections.wsl.cuda.plugins.modules import pinned_key as module
 
 pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is needed to make test keys")
+
+
+def assert_key_alone(gpg, text, fpr):
+    """text is ASCII armor (gpg checks its CRC) of the key's own packets, exactly as gpg exports them."""
+    assert text.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----\n")
+    assert list(iter_packets(gpg.dearmor(text.encode()))) == list(iter_packets(gpg.export(fpr, armor=False)))
+    assert gpg.show_keys(text.encode()) == [fpr]
 
 
 @pytest.fixture
@@ -55,18 +63,24 @@ def server():
     httpd.server_close()
 
 
-def test_keyring_in_place_is_used_without_fetching(tmp_path, keys, armored, run_main):
+def test_keyring_in_place_is_used_without_fetching(tmp_path, gpg, keys, armored, run_main):
     keyring = tmp_path / "docker.asc"
     keyring.write_text(armored["plain"])
-    out = run_main({"url": "file://%s/nothing-here" % tmp_path, "fingerprint": keys["plain"], "keyring": str(keyring)})
+    args = {"url": "file://%s/nothing-here" % tmp_path, "fingerprint": keys["plain"], "keyring": str(keyring)}
+    out = run_main(args)
     assert out["changed"] is False
     assert out["fetched"] is False
-    assert out["key"] == armored["plain"]
+    assert out["replaced_reason"] == ""
+    assert_key_alone(gpg, out["key"], keys["plain"])
     assert out["fingerprints"] == [keys["plain"]]
+    # Written as returned, the next run returns the same text: the role's copy changes nothing.
+    keyring.write_text(out["key"])
+    again = run_main(args)
+    assert again["key"] == out["key"] and again["fetched"] is False
 
 
 @pytest.mark.parametrize("in_place", [None, "with_subkey", "not a key"])
-def test_fetched_when_the_keyring_lacks_the_pinned_key(tmp_path, keys, armored, run_main, in_place):
+def test_fetched_when_the_keyring_lacks_the_pinned_key(tmp_path, gpg, keys, armored, run_main, in_place):
     served = tmp_path / "gpg"
     served.write_text(armored["rsa"])
     keyring = tmp_path / "keyring.asc"
@@ -74,8 +88,17 @@ def test_fetched_when_the_keyring_lacks_the_pinned_key(tmp_path, keys, armored, 
         keyring.write_text(armored.get(in_place, in_place))
     out = run_main({"url": "file://%s" % served, "fingerprint": keys["rsa"], "keyring": str(keyring)})
     assert out["fetched"] is True
-    assert out["key"] == armored["rsa"]
+    assert_key_alone(gpg, out["key"], keys["rsa"])
     assert out["fingerprints"] == [keys["rsa"]]
+    if in_place == "with_subkey":
+        assert out["replaced_reason"] == "%s does not hold the pinned key" % keyring
+    elif in_place:
+        assert out["replaced_reason"].startswith("%s is no OpenPGP public key: neither an ASCII-armored key" % keyring)
+    else:
+        assert out["replaced_reason"] == ""
+    assert out["warnings"] == ([] if not in_place else [
+        "The keyring in place %s, so it is replaced with the pinned key, fetched from file://%s."
+        % (out["replaced_reason"], served)])
     assert out["changed"] is False
     if in_place:  # the module only reads
         assert keyring.read_text() == armored.get(in_place, in_place)
@@ -106,8 +129,9 @@ def test_another_key_is_refused_with_both_fingerprints_and_the_hint(tmp_path, ke
 
 
 @pytest.mark.parametrize("text, note", [
-    ("<html><body>404 Not Found</body></html>", "the file is not an ASCII-armored key"),
-    ("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!!\n-----END PGP PUBLIC KEY BLOCK-----\n", "the key text is damaged"),
+    ("<html><body>404 Not Found</body></html>", "the file is no OpenPGP public key: neither an ASCII-armored key"),
+    ("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!!\n-----END PGP PUBLIC KEY BLOCK-----\n",
+     "the file is no OpenPGP public key: the armored block 'PGP PUBLIC KEY BLOCK' is not valid base64"),
 ])
 def test_a_page_that_is_no_key_is_refused(tmp_path, keys, run_main, text, note):
     served = tmp_path / "gpg"
@@ -136,19 +160,108 @@ def test_http_404_says_it_could_not_fetch(server, keys, run_main):
     assert out["status"] == 404
 
 
-def test_http_key_is_fetched(server, keys, armored, run_main):
+def test_http_key_is_fetched(server, gpg, keys, armored, run_main):
     server.files["/linux/debian/gpg"] = armored["plain"].encode()
     out = run_main({"url": "http://127.0.0.1:%d/linux/debian/gpg" % server.server_port, "fingerprint": keys["plain"]})
     assert out["fetched"] is True
-    assert out["key"] == armored["plain"]
+    assert_key_alone(gpg, out["key"], keys["plain"])
 
 
-def test_the_http_proxy_of_the_environment_is_used(server, keys, armored, run_main, monkeypatch):
+def test_the_http_proxy_of_the_environment_is_used(server, gpg, keys, armored, run_main, monkeypatch):
     # mirror.invalid resolves nowhere: only the proxy can answer for it.
     server.files["http://mirror.invalid/gpgkey"] = armored["plain"].encode()
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:%d" % server.server_port)
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
     out = run_main({"url": "http://mirror.invalid/gpgkey", "fingerprint": keys["plain"]})
-    assert out["key"] == armored["plain"]
+    assert_key_alone(gpg, out["key"], keys["plain"])
     assert server.requests == ["http://mirror.invalid/gpgkey"]
+
+
+# -- a key file that holds more than the pinned key (issue 10) ---------------------------------
+
+def served_with_extra(gpg, keys, layout):
+    pinned, other = keys["with_subkey"], keys["rsa"]
+    if layout == "one armor block":
+        return gpg.export(pinned, other)
+    if layout == "two armor blocks":
+        return gpg.export(pinned) + b"\n" + gpg.export(other)
+    return gpg.export(other, pinned, armor=False)
+
+
+@pytest.mark.parametrize("layout", ["one armor block", "two armor blocks", "binary"])
+def test_a_served_file_with_another_key_is_refused(tmp_path, gpg, keys, run_main, layout):
+    served = tmp_path / "gpgkey"
+    served.write_bytes(served_with_extra(gpg, keys, layout))
+    out = run_main({"url": "file://%s" % served, "fingerprint": keys["with_subkey"],
+                    "fingerprint_option": "nvidia_repo_key_fingerprint", "hint": "Not for this case."}, fails=True)
+    assert out["msg"] == (
+        "The key file served at file://%s holds more than the pinned key nvidia_repo_key_fingerprint = %s,"
+        " so nothing was trusted or written: it also holds another primary key, v4 key %s. apt trusts every key"
+        " in a signed-by keyring, so each of them could sign this repository's packages. Serve a file that holds"
+        " the pinned key alone (gpg --armor --export %s), or point the key URL at one."
+        % (served, keys["with_subkey"], keys["rsa"], keys["with_subkey"]))
+    assert out["findings"] == ["another primary key, v4 key %s" % keys["rsa"]]
+    assert sorted(out["fingerprints"]) == sorted([keys["with_subkey"], keys["rsa"]])
+    assert "key" not in out
+
+
+def test_a_served_file_with_a_secret_key_is_refused(tmp_path, gpg, keys, run_main):
+    served = tmp_path / "gpgkey"
+    served.write_bytes(gpg.export(keys["plain"]) + gpg.export_secret(keys["plain"]))
+    out = run_main({"url": "file://%s" % served, "fingerprint": keys["plain"]}, fails=True)
+    assert "it also holds a secret key packet (tag 5) of the pinned key itself" in out["msg"]
+    assert out["msg"].endswith(" Whoever can read that file holds the secret key it carries: treat that key as"
+                               " compromised and tell the file's owner.")
+    assert "file://%s" % served in out["msg"]
+
+
+def test_a_binary_key_file_is_returned_armored(tmp_path, gpg, keys, run_main):
+    served = tmp_path / "gpgkey"
+    served.write_bytes(gpg.export(keys["rsa"], armor=False))
+    out = run_main({"url": "file://%s" % served, "fingerprint": keys["rsa"]})
+    assert_key_alone(gpg, out["key"], keys["rsa"])
+
+
+def test_a_keyring_in_place_with_another_key_is_replaced(tmp_path, gpg, keys, armored, run_main):
+    pinned, other = keys["with_subkey"], keys["rsa"]
+    served = tmp_path / "gpgkey"
+    served.write_text(armored["with_subkey"])
+    keyring = tmp_path / "nvidia-container-toolkit.asc"
+    keyring.write_bytes(served_with_extra(gpg, keys, "two armor blocks"))
+    before = keyring.read_bytes()
+    out = run_main({"url": "file://%s" % served, "fingerprint": pinned, "keyring": str(keyring)})
+    assert out["fetched"] is True
+    assert out["replaced_reason"] == "%s also holds another primary key, v4 key %s" % (keyring, other)
+    assert out["warnings"] == [
+        "The keyring in place %s also holds another primary key, v4 key %s. apt would trust all of it for this"
+        " repository, so it is replaced with the pinned key alone, fetched again from file://%s." % (keyring, other, served)]
+    assert_key_alone(gpg, out["key"], pinned)
+    assert keyring.read_bytes() == before  # the module only reads; the role writes out["key"]
+
+
+def test_a_keyring_in_place_with_another_key_and_a_bad_served_file_fail(tmp_path, gpg, keys, run_main):
+    served = tmp_path / "gpgkey"
+    served.write_bytes(served_with_extra(gpg, keys, "one armor block"))
+    keyring = tmp_path / "keyring.asc"
+    keyring.write_bytes(served_with_extra(gpg, keys, "binary"))
+    out = run_main({"url": "file://%s" % served, "fingerprint": keys["with_subkey"], "keyring": str(keyring)}, fails=True)
+    assert out["msg"].startswith("The key file served at file://%s holds more than the pinned key" % served)
+    assert out["msg"].endswith(" The keyring in place was not kept either: %s also holds another primary key, v4 key %s."
+                               % (keyring, keys["rsa"]))
+
+
+def test_gpgv_with_the_returned_key_refuses_the_extra_keys_signature(tmp_path, gpg, keys, armored, run_main):
+    """As apt would run it: the keyring written from out["key"] trusts the pinned key and no other."""
+    pinned, other = keys["with_subkey"], keys["rsa"]
+    keyring = tmp_path / "keyring.asc"
+    keyring.write_bytes(served_with_extra(gpg, keys, "one armor block"))
+    served = tmp_path / "gpgkey"
+    served.write_text(armored["with_subkey"])
+    out = run_main({"url": "file://%s" % served, "fingerprint": pinned, "keyring": str(keyring)})
+    release = b"Origin: test\nSuite: stable\n"
+    evil = gpg.clearsign(other, release)
+    rc, log = gpg.gpgv(gpg.dearmor(keyring.read_bytes()), evil, tmp_path)
+    assert rc == 0, "the keyring in place trusts the extra key: %s" % log
+    rc, log = gpg.gpgv(gpg.dearmor(out["key"].encode()), evil, tmp_path)
+    assert rc != 0 and "NO_PUBKEY" in log, log
