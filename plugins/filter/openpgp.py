@@ -37,22 +37,29 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Fetch Docker's repository key into a temporary file
+# To trust a repository key, use the wsl.cuda.pinned_key module: it also refuses a file that holds
+# anything besides the pinned key, and returns only that key's packets. The filter shows what a file holds.
+- name: Make a private scratch directory
+  ansible.builtin.tempfile:
+    state: directory
+  register: __scratch
+
+- name: Fetch Docker's repository key into it
   ansible.builtin.get_url:
     url: https://download.docker.com/linux/debian/gpg
-    dest: /tmp/docker.asc
+    dest: "{{ __scratch.path }}/docker.asc"
     mode: "0600"
 
 - name: Read the key
   ansible.builtin.slurp:
-    src: /tmp/docker.asc
+    src: "{{ __scratch.path }}/docker.asc"
   register: __key
 
-- name: Trust the key only if its fingerprint is the pinned one
+- name: Check that the file holds the pinned key and no other primary key
   ansible.builtin.assert:
     that: >-
-      '9DC858229FC7DD38854AE2D88D81803C0EBFCD88'
-      in (__key.content | b64decode | wsl.cuda.openpgp_fingerprints)
+      (__key.content | b64decode | wsl.cuda.openpgp_fingerprints)
+      == ['9DC858229FC7DD38854AE2D88D81803C0EBFCD88']
 
 # A binary keyring works too
 - name: Read apt-key's global keyring
