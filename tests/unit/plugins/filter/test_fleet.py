@@ -61,8 +61,8 @@ REPORT = {'schema': 1, 'timestamp': '2026-12-01T10:00:00Z', 'passed': True, 'cau
 NO_REPORT = {'failed': True, 'msg': 'file not found: /var/lib/wsl-cuda/nbody-report.json'}
 
 
-def row(host='laptop-01', ping=PING, wsl_gpu=None, docker=None, toolkit=None, nbody=None, **kwargs):
-    return fleet_row(host, ping=ping, wsl_gpu=gpu_result() if wsl_gpu is None else wsl_gpu,
+def row(host='laptop-01', ping=None, wsl_gpu=None, docker=None, toolkit=None, nbody=None, **kwargs):
+    return fleet_row(host, ping=PING if ping is None else ping, wsl_gpu=gpu_result() if wsl_gpu is None else wsl_gpu,
                      docker=command('27.3.1') if docker is None else docker,
                      toolkit=command('1.17.3-1') if toolkit is None else toolkit,
                      nbody=slurp(REPORT) if nbody is None else nbody,
