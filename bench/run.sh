@@ -69,6 +69,7 @@ group_vars() {
   printf '    nvidia_repo_key_fingerprint: %s\n' "$(cat "$testbed/repos/nvidia.fingerprint")"
   printf '    wsl_gpu_kernel_release: 5.15.167.4-microsoft-standard-WSL2\n'
   printf '    nbody_smoke_image_archive: /srv/testbed/nbody-image.tar\n'
+  printf '    nbody_smoke_image_archive_sha256: %s\n' "$(sha256sum "$testbed/nbody-image.tar" | cut -d' ' -f1)"
   printf '    nbody_smoke_min_gflops: 0.1\n'
   for kv in "$@"; do printf '    %s: %s\n' "${kv%%=*}" "${kv#*=}"; done
 }

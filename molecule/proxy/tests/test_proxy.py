@@ -4,14 +4,22 @@ The mirrors are http://mirror.invalid/..., which resolves nowhere: that the play
 and the toolkit from them at all shows the proxy was used; the proxy's log shows by whom.
 """
 
+import base64
+import json
 import os
 import re
 import subprocess
 import sys
 
 PROXY = "http://127.0.0.1:3128"
+# The test password, as the URL holds it (percent-encoded), as it is (decoded), and inside the Basic
+# Proxy-Authorization header (base64 of user:password).
+LOGIN, PASSWORD = "wsl-tester", "Pr0xy/pw-7e3q"
+PROXY_WITH_LOGIN = "http://%s:%s@127.0.0.1:3128" % (LOGIN, PASSWORD.replace("/", "%2F"))
+SECRETS = [PASSWORD, PASSWORD.replace("/", "%2F"), base64.b64encode(("%s:%s" % (LOGIN, PASSWORD)).encode()).decode()]
 PROXY_LOG = "/var/log/testbed-proxy.log"
 APT_CONF = "/etc/apt/apt.conf.d/80wsl-cuda-proxy"
+APT_AUTH = "/etc/apt/auth.conf.d/80wsl-cuda-proxy.conf"
 DOCKERD_ENV = "/etc/wsl-cuda/dockerd.env"
 DROPIN = "/etc/systemd/system/docker.service.d/wsl-cuda-proxy.conf"
 NO_PROXY = "localhost,127.0.0.1,::1,deb.debian.org,.debian.org,10.0.0.0/8"
@@ -19,6 +27,49 @@ NO_PROXY = "localhost,127.0.0.1,::1,deb.debian.org,.debian.org,10.0.0.0/8"
 
 def _proxy_log(host):
     return host.file(PROXY_LOG).content_string.splitlines()
+
+
+def _project():
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def _play(request, *args):
+    project = _project()
+    return subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+         "-i", request.config.getoption("ansible_inventory"), "playbooks/site.yml"] + list(args),
+        cwd=project, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(project, ".collections"),
+                              ANSIBLE_NOCOLOR="1"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900, check=False,
+    )
+
+
+# Run on the instance: every regular file that any user can read (o+r, and o+x on each directory above
+# it), outside the pseudo file systems and the controller's read-only mounts, that holds a secret.
+FIND_READABLE = r"""
+import os, stat, sys
+secrets = [s.encode() for s in sys.argv[1:]]
+skip = ("/proc", "/sys", "/dev", "/srv/mirror", "/srv/testbed")
+found = []
+for top, dirs, files in os.walk("/"):
+    if top.startswith(skip) or not os.stat(top).st_mode & stat.S_IXOTH:
+        dirs[:] = []
+        continue
+    dirs[:] = [d for d in dirs if not os.path.join(top, d).startswith(skip)]
+    for name in files:
+        path = os.path.join(top, name)
+        try:
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode) or not info.st_mode & stat.S_IROTH:
+                continue
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        if any(secret in data for secret in secrets):
+            found.append(path)
+print("\n".join(found))
+"""
 
 
 def test_mirror_name_does_not_resolve(host):
@@ -62,6 +113,23 @@ def test_apt_update_after_the_play_uses_the_proxy_for_the_mirrors_only(host):
     assert re.search(r"^(Hit|Get):\d+ http://deb\.debian\.org/debian bookworm InRelease", update.stdout, re.M), update.stdout
 
 
+def test_the_proxy_wants_the_login(host):
+    # The same request as apt's, without the login, is refused: the 200s in the log are authenticated.
+    probe = host.run(
+        "python3 -c 'import urllib.request as u; u.build_opener(u.ProxyHandler({\"http\": \"%s\"}))"
+        ".open(\"http://mirror.invalid/download.docker.com/linux/debian/gpg\")'" % PROXY)
+    assert probe.rc != 0 and "407" in probe.stderr, probe.stderr
+    assert "GET http://mirror.invalid/download.docker.com/linux/debian/gpg 407" in _proxy_log(host)
+
+
+def test_apt_login_is_root_only_and_the_url_has_none(host):
+    auth = host.file(APT_AUTH)
+    assert (auth.user, auth.group, auth.mode) == ("root", "root", 0o600)
+    # apt_auth.conf(5): the proxy's scheme is named (without it an entry matches https only), the password decoded.
+    assert "machine http://127.0.0.1:3128 login %s password %s" % (LOGIN, PASSWORD) in auth.content_string.splitlines()
+    assert not [s for s in SECRETS if s in host.file(APT_CONF).content_string]
+
+
 def test_apt_configuration(host):
     conf = host.file(APT_CONF)
     assert conf.mode == 0o644
@@ -77,7 +145,7 @@ def test_dockerd_environment_file_is_root_only(host):
     env = host.file(DOCKERD_ENV)
     assert env.user == "root"
     assert env.mode == 0o600
-    assert "HTTPS_PROXY='%s'" % PROXY in env.content_string
+    assert "HTTPS_PROXY='%s'" % PROXY_WITH_LOGIN in env.content_string
     dropin = host.file(DROPIN)
     assert "EnvironmentFile=%s" % DOCKERD_ENV in dropin.content_string
 
@@ -85,28 +153,52 @@ def test_dockerd_environment_file_is_root_only(host):
 def test_dockerd_runs_with_the_proxy(host):
     pid = host.file("/var/run/docker.pid").content_string.strip()
     environ = host.check_output("tr '\\0' '\\n' < /proc/%s/environ" % pid).splitlines()
-    assert "HTTP_PROXY=%s" % PROXY in environ
-    assert "HTTPS_PROXY=%s" % PROXY in environ
+    assert "HTTP_PROXY=%s" % PROXY_WITH_LOGIN in environ
+    assert "HTTPS_PROXY=%s" % PROXY_WITH_LOGIN in environ
     assert "NO_PROXY=%s" % NO_PROXY in environ
+    # docker info masks the login (xxxxx:xxxxx@).
     info = host.check_output("docker info --format '{{.HTTPProxy}}|{{.HTTPSProxy}}|{{.NoProxy}}'")
-    assert info == "%s|%s|%s" % (PROXY, PROXY, NO_PROXY)
+    http, https, no_proxy = info.split("|")
+    assert http == https and http.startswith("http://") and http.endswith("@127.0.0.1:3128"), info
+    assert no_proxy == NO_PROXY
+    assert not [s for s in SECRETS if s in info], info
+
+
+def test_no_world_readable_file_holds_the_password(host):
+    found = host.run("python3 - %s <<'EOF'\n%sEOF" % (" ".join("'%s'" % s for s in SECRETS), FIND_READABLE))
+    assert found.rc == 0, found.stderr
+    assert found.stdout.strip() == "", found.stdout
+
+
+# The files that hold the login are removed first, so that this run writes them again: with -v and --diff,
+# a template's diff or a result would show the password if the role let it.
+def test_play_output_never_shows_the_password(host, request):
+    host.run("rm -f %s %s %s" % (APT_AUTH, APT_CONF, DOCKERD_ENV))
+    run = _play(request, "-v", "--diff")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert re.search(r"changed=[1-9]", run.stdout), run.stdout[-3000:]
+    assert "80wsl-cuda-proxy.conf" in run.stdout and "dockerd.env" in run.stdout
+    leaked = [line for line in run.stdout.splitlines() if any(s in line for s in SECRETS)]
+    assert not leaked, leaked
+    assert host.file(APT_AUTH).mode == 0o600
+
+
+def test_refusal_names_the_variable_not_its_value(request):
+    bad = PROXY_WITH_LOGIN + "\nAcquire::http::Proxy::evil \"DIRECT\";"
+    run = _play(request, "--tags", "proxy", "-e", '{"proxy_http": %s}' % json.dumps(bad))
+    assert run.returncode != 0, run.stdout[-3000:]
+    assert "proxy_http must be empty or a proxy URL" in run.stdout, run.stdout[-3000:]
+    assert not [s for s in SECRETS if s in run.stdout], run.stdout[-3000:]
 
 
 # Last, because it changes the instance: with the proxy taken out of the settings, a run of the proxy
 # and dockerd_startup roles removes what the proxy role wrote and restarts dockerd without it.
 def test_unsetting_the_proxy_removes_it(host, request):
-    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     old_pid = host.file("/var/run/docker.pid").content_string.strip()
-    run = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-         "-i", request.config.getoption("ansible_inventory"), "playbooks/site.yml",
-         "--tags", "proxy,dockerd_startup", "-e", '{"proxy_http": ""}'],
-        cwd=project, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(project, ".collections")),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600, check=False,
-    )
+    run = _play(request, "--tags", "proxy,dockerd_startup", "-e", '{"proxy_http": ""}')
     assert run.returncode == 0, run.stdout[-3000:]
     assert re.search(r"changed=[1-9]", run.stdout), run.stdout[-3000:]
-    for path in (APT_CONF, DOCKERD_ENV, DROPIN):
+    for path in (APT_CONF, APT_AUTH, DOCKERD_ENV, DROPIN):
         assert not host.file(path).exists, path
     assert "Proxy" not in host.check_output("apt-config dump")
     pid = host.file("/var/run/docker.pid").content_string.strip()

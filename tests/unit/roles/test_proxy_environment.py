@@ -1,0 +1,58 @@
+"""The proxy's environment (which may hold its password) goes only to the tasks that download.
+
+An `environment:` puts each variable on the command line of the module it wraps (visible in `ps` during the
+task) and in `-vvv` output, so no play and no other task may carry it (issue 10, item 3).
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+# The tasks that download through the proxy: the two repository keys (wsl.cuda.pinned_key).
+DOWNLOADS = {
+    ("roles/docker_engine/tasks/preflight.yml", "Fetch Docker's repository key and check it against the pinned fingerprint"),
+    ("roles/nvidia_repo/tasks/preflight.yml", "Fetch NVIDIA's repository key and check it against the pinned fingerprint"),
+}
+
+
+def _yaml_files(*tops):
+    for top in tops:
+        for root, _dirs, files in os.walk(os.path.join(REPO, top)):
+            for name in files:
+                if name.endswith((".yml", ".yaml")):
+                    yield os.path.relpath(os.path.join(root, name), REPO)
+
+
+def _with_environment(node, path, found):
+    if isinstance(node, dict):
+        if "environment" in node:
+            found.add((path, node.get("name")))
+        for value in node.values():
+            _with_environment(value, path, found)
+    elif isinstance(node, list):
+        for item in node:
+            _with_environment(item, path, found)
+
+
+def test_the_site_play_sets_no_environment():
+    with open(os.path.join(REPO, "playbooks", "site.yml"), encoding="utf-8") as handle:
+        plays = yaml.safe_load(handle)
+    assert [play.get("name") for play in plays if "environment" in play] == []
+
+
+def test_only_the_downloads_get_the_proxy_environment():
+    found = set()
+    for path in _yaml_files("roles", "playbooks"):
+        with open(os.path.join(REPO, path), encoding="utf-8") as handle:
+            _with_environment(yaml.safe_load(handle), path, found)
+    assert found == DOWNLOADS
+
+
+def test_the_proxy_fact_is_set_without_output():
+    with open(os.path.join(REPO, "roles", "proxy", "tasks", "preflight.yml"), encoding="utf-8") as handle:
+        tasks = yaml.safe_load(handle)
+    setting = [task for task in tasks if "proxy_environment" in (task.get("ansible.builtin.set_fact") or {})]
+    assert len(setting) == 1 and setting[0].get("no_log") is True
