@@ -29,7 +29,7 @@ description:
     (another key, secret-key material), that lacks the pinned key or that is not OpenPGP data is not kept;
     the key is fetched and checked anew, and RV(replaced_reason) (and a warning) says why.
   - The key is fetched from O(url) (C(https://), C(http://) or C(file://); proxies come from
-    the C(http_proxy), C(https_proxy) and C(no_proxy) environment variables) and parsed in pure Python;
+    O(proxy_env), else the C(http_proxy), C(https_proxy) and C(no_proxy) environment variables) and parsed in pure Python;
     neither C(gpg) nor C(apt-key) is used. ASCII-armored and binary key files are read.
   - Fails, naming the pinned and the found fingerprints and what to do, when the served key is not
     the pinned one or is not an OpenPGP public key.
@@ -42,6 +42,15 @@ options:
     description: Where the repository publishes its key.
     type: str
     required: true
+  proxy_env:
+    description:
+      - Proxy variables for the download (C(http_proxy), C(https_proxy), C(no_proxy) and their upper-case
+        forms), such as the fact C(proxy_environment) that the C(wsl.cuda.proxy) role sets.
+      - They are set in the module's own process only. A task's C(environment:) keyword would put them,
+        with a proxy password, on the module's command line, where C(ps) shows them to every local user.
+      - Not logged (C(no_log)).
+    type: dict
+    default: {}
   fingerprint:
     description:
       - The pinned fingerprint of the key's primary key, 40 hex digits (a v4 key); spaces are ignored and
@@ -182,6 +191,15 @@ def read_keyring(path):
         return None
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+
+
+def proxy_settings(proxy_env):
+    """The proxy variables of proxy_env, as strings; other names (and empty values) are left out."""
+    return dict((name, str(value)) for name, value in (proxy_env or {}).items()
+                if name in PROXY_VARIABLES and value not in (None, ""))
+
+
 def fetch(module, url, timeout):
     """The bytes served at url; fails the module, saying why, when they cannot be fetched."""
     response, info = fetch_url(module, url, timeout=timeout)
@@ -201,6 +219,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             url=dict(type="str", required=True),
+            proxy_env=dict(type="dict", default={}, no_log=True),
             fingerprint=dict(type="str", required=True),
             keyring=dict(type="path"),
             fingerprint_option=dict(type="str", default="fingerprint"),
@@ -229,6 +248,7 @@ def main():
         replaced = "%s %s" % (params["keyring"], problem)
         more = bool(checked and checked["packets"] is not None)
 
+    os.environ.update(proxy_settings(params["proxy_env"]))
     text = fetch(module, url, params["timeout"])
     key, checked, problem = check_key(text, pinned)
     found = checked["found"] if checked else []

@@ -1,7 +1,8 @@
-"""The proxy's environment (which may hold its password) goes only to the tasks that download.
+"""The proxy's environment (which may hold its password) goes only to the module that downloads.
 
 An `environment:` puts each variable on the command line of the module it wraps (visible in `ps` during the
-task) and in `-vvv` output, so no play and no other task may carry it (issue 10, item 3).
+task) and in `-vvv` output, so no play and no task may carry one (issue 10, item 3). The two key downloads
+get the proxy as wsl.cuda.pinned_key's `proxy_env` option, which the module does not log.
 """
 
 from __future__ import annotations
@@ -43,11 +44,23 @@ def test_the_site_play_sets_no_environment():
     assert [play.get("name") for play in plays if "environment" in play] == []
 
 
-def test_only_the_downloads_get_the_proxy_environment():
+def test_no_task_has_an_environment():
     found = set()
     for path in _yaml_files("roles", "playbooks"):
         with open(os.path.join(REPO, path), encoding="utf-8") as handle:
             _with_environment(yaml.safe_load(handle), path, found)
+    assert found == set()
+
+
+def test_only_the_downloads_get_the_proxy():
+    found = set()
+    for path in _yaml_files("roles", "playbooks"):
+        with open(os.path.join(REPO, path), encoding="utf-8") as handle:
+            tasks = yaml.safe_load(handle)
+        for task in tasks if isinstance(tasks, list) else []:
+            if isinstance(task, dict) and "proxy_environment" in str(task.get("wsl.cuda.pinned_key", "")):
+                assert task["wsl.cuda.pinned_key"]["proxy_env"] == "{{ proxy_environment | default({}) }}"
+                found.add((path, task.get("name")))
     assert found == DOWNLOADS
 
 

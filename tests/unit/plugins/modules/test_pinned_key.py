@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import http.server
+import json
+import os
 import shutil
 import threading
 
@@ -176,6 +178,28 @@ def test_the_http_proxy_of_the_environment_is_used(server, gpg, keys, armored, r
     out = run_main({"url": "http://mirror.invalid/gpgkey", "fingerprint": keys["plain"]})
     assert_key_alone(gpg, out["key"], keys["plain"])
     assert server.requests == ["http://mirror.invalid/gpgkey"]
+
+
+def test_the_proxy_of_the_option_is_used_and_not_logged(server, gpg, keys, armored, run_main, monkeypatch):
+    # The module sets the proxy in its own process: keep the test's environment as it was.
+    monkeypatch.setattr(os, "environ", os.environ.copy())
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"):
+        os.environ.pop(name, None)
+    server.files["http://mirror.invalid/gpgkey"] = armored["plain"].encode()
+    proxy = "http://someone:s3cret-proxy-pw@127.0.0.1:%d" % server.server_port
+    out = run_main({"url": "http://mirror.invalid/gpgkey", "fingerprint": keys["plain"],
+                    "proxy_env": {"http_proxy": proxy, "no_proxy": "localhost", "PATH": "/nowhere"}})
+    assert_key_alone(gpg, out["key"], keys["plain"])
+    assert server.requests == ["http://mirror.invalid/gpgkey"]
+    assert "s3cret-proxy-pw" not in json.dumps(out)
+    # Only proxy variables are taken from the option.
+    assert os.environ.get("PATH") != "/nowhere"
+
+
+def test_proxy_settings_keep_only_proxy_variables():
+    given = {"https_proxy": "http://p:3128", "NO_PROXY": "a,b", "http_proxy": "", "LD_PRELOAD": "/x.so"}
+    assert module.proxy_settings(given) == {"https_proxy": "http://p:3128", "NO_PROXY": "a,b"}
+    assert module.proxy_settings(None) == {}
 
 
 # -- a key file that holds more than the pinned key (issue 10) ---------------------------------
