@@ -19,9 +19,10 @@ description:
     every other path it names, must exist.
   - With O(state=refreshed) a spec that fails the check (or is missing, or that the installed podman cannot read) is
     regenerated with C(nvidia-ctk cdi generate --mode=wsl --format=json); when that fails too, the spec is removed
-    so that it cannot break C(docker run --gpus) (moby/moby#51942). Other specs of kind C(nvidia.com/gpu) in
-    C(/etc/cdi) and C(/var/run/cdi) are moved aside (renamed to C(NAME.stale-TIME)): a stale one would break
-    containers, a current one would define C(nvidia.com/gpu=all) twice.
+    so that it cannot break C(docker run --gpus) (moby/moby#51942).
+  - Other specs of kind C(nvidia.com/gpu) in C(/etc/cdi) and C(/var/run/cdi) are moved aside (renamed to
+    C(NAME.stale-TIME)), because a stale one would break containers and a current one would define
+    C(nvidia.com/gpu=all) twice.
   - A podman older than 5.1 cannot read specs of C(cdiVersion) 0.7.0 (C(unknown field "additionalGids"),
     NVIDIA/nvidia-container-toolkit#1860). When one is installed and the toolkit is 1.19 or newer, the spec is
     generated with C(--feature-flag no-additional-gids-for-device-nodes), which keeps it below 0.7.0.
