@@ -36,6 +36,19 @@ nvidia_stable=(1.17.8-1 1.18.0-1)
 nvidia_experimental=(1.17.8-1 1.18.0-1 1.19.0~rc.1-1)
 nvidia_docker2_version=2.14.0-1
 
+# The toolkit's source: a `git archive` of NVIDIA/nvidia-container-toolkit v1.20.0 with its
+# Go modules vendored (../shared/vendor/README.md). Every package version above is built
+# from it, each reporting its own version (-X internal/info.version, as upstream's Makefile).
+toolkit_tarball=${TOOLKIT_TARBALL:-$repo/../shared/vendor/nvidia-container-toolkit-1.20.0.tar.gz}
+toolkit_source=nvidia-container-toolkit-1.20.0
+toolkit_commit=5505e2f94d9aaa08561490db974ba3cd676af209
+toolkit_commands=(nvidia-ctk nvidia-container-runtime nvidia-container-runtime-hook nvidia-cdi-hook
+  nvidia-container-runtime.cdi nvidia-container-runtime.legacy)
+# Go 1.25+ (go.mod): Debian sid's, in the bookworm image (binaries then need glibc 2.36 only).
+toolkit_go=golang-1.26-go
+# The units from deployments/systemd exist since toolkit 1.18.0: older packages lack them.
+toolkit_units_since=1.18.0
+
 say() { printf '[testbed] %s\n' "$*"; }
 
 # timed NAME COMMAND...: run a step and say how long it took.
@@ -148,14 +161,93 @@ standins() {
   fi
   mapfile -t files < <(cd "$repo" && find "$src" -type f | sort)
   hash=$(recipe_hash standins -- "${files[@]}")
-  if stamp_ok "$out/standins/.recipe" "$hash"; then
+  if stamp_ok "$out/standins/.recipe" "$hash" && [[ -d $out/driver-store ]]; then
     say "standins/ is up to date ($hash)"
     return 0
   fi
-  rm -rf "$out/standins"
-  "$repo/$src/build.sh" "$out/standins"
-  chmod -R a+rX "$out/standins"
+  rm -rf "$out/standins" "$out/driver-store"
+  "$repo/$src/build.sh" --driver-store "$out/driver-store" "$out/standins"
+  chmod -R a+rX "$out/standins" "$out/driver-store"
   echo "$hash" >"$out/standins/.recipe"
+}
+
+# ---------------------------------------------------------------- NVIDIA Container Toolkit
+
+# The build, run inside wsl-cuda-testbed:bookworm with the tarball at /src.tar.gz; the
+# binaries go to /out/<package version>/, then as a tar to stdout. sid's Release file may
+# be past its Valid-Until on the mirror, hence Check-Valid-Until=false for this container.
+toolkit_build_script() {
+  cat <<SCRIPT
+set -euo pipefail
+exec 3>&1 1>&2
+echo 'deb $mirror sid main' >/etc/apt/sources.list.d/sid.list
+printf 'Package: *\nPin: release n=sid\nPin-Priority: 100\n' >/etc/apt/preferences.d/sid
+apt-get -o Acquire::Check-Valid-Until=false update -qq
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
+apt-get install -y -qq --no-install-recommends -t sid $toolkit_go >/dev/null
+export PATH=/usr/lib/go-1.26/bin:\$PATH GOTOOLCHAIN=local GOFLAGS=-mod=vendor CGO_ENABLED=1
+export CGO_CFLAGS='-O2 -Wno-deprecated-declarations' GOCACHE=/tmp/gocache
+go version
+mkdir -p /build && tar -C /build -xzf /src.tar.gz && cd /build/$toolkit_source
+info=github.com/NVIDIA/nvidia-container-toolkit/internal/info
+for v in ${nvidia_experimental[*]}; do
+  u=\${v%-*}
+  cli=\${u/\~/-}  # upstream's CLI_VERSION: 1.19.0~rc.1 -> 1.19.0-rc.1
+  mkdir -p /out/\$v
+  start=\$SECONDS
+  go build -ldflags "-s -w '-extldflags=-Wl,--export-dynamic -Wl,--unresolved-symbols=ignore-in-object-files -Wl,-z,lazy' -X \$info.gitCommit=$toolkit_commit -X \$info.version=\$cli" \\
+    -o /out/\$v/ $(printf './cmd/%s ' "${toolkit_commands[@]}")
+  /out/\$v/nvidia-ctk config default >/out/\$v/config.toml
+  /out/\$v/nvidia-ctk --version
+  echo "built \$v in \$((SECONDS - start))s"
+done
+tar -C /out -cf - . >&3
+SCRIPT
+}
+
+# The binaries are kept in a docker image labelled with the tarball's and the recipe's
+# hash (images outlive a clone's .cache, so CI's fresh clone does not rebuild), and
+# copied out of it into $out/toolkit/, with the tarball's deployments/systemd,
+# packaging/debian and LICENSE.
+toolkit_binaries() {
+  local hash tag=wsl-cuda-testbed-toolkit c tarsum start=$SECONDS
+  if [[ ! -f $toolkit_tarball ]]; then
+    say "missing $toolkit_tarball (the toolkit's source, see ../shared/vendor/README.md)" >&2
+    return 1
+  fi
+  tarsum=$(sha256sum "$toolkit_tarball" | cut -d' ' -f1)
+  hash=$( (echo "$tarsum"; recipe_hash mirror toolkit_source toolkit_commit toolkit_commands \
+    toolkit_go nvidia_experimental toolkit_build_script toolkit_binaries) | hash_of)
+  if stamp_ok "$out/toolkit/.recipe" "$hash" && [[ $(image_label "$tag:$hash") == "$hash" ]]; then
+    say "toolkit/ is up to date ($hash)"
+    return 0
+  fi
+  if [[ -n ${TESTBED_REBUILD:-} || $(image_label "$tag:$hash") != "$hash" ]]; then
+    say "building the NVIDIA Container Toolkit from ${toolkit_tarball##*/} (log: $out/toolkit-build.log)"
+    if ! docker run --rm -i -v "$toolkit_tarball:/src.tar.gz:ro" wsl-cuda-testbed:bookworm \
+      bash -c "$(toolkit_build_script)" >"$out/toolkit-bin.tar" 2>"$out/toolkit-build.log" </dev/null; then
+      say "the toolkit build failed; last lines of its log:" >&2
+      tail -n 20 "$out/toolkit-build.log" >&2
+      return 1
+    fi
+    docker import --change "LABEL $label=$hash" --change 'CMD ["/nvidia-ctk"]' \
+      "$out/toolkit-bin.tar" "$tag:$hash" >/dev/null
+    rm -f "$out/toolkit-bin.tar"
+    say "toolkit built in $((SECONDS - start))s ($(grep '^built ' "$out/toolkit-build.log" | tr '\n' ' '))"
+  else
+    say "image $tag:$hash holds the toolkit binaries; copying them out"
+  fi
+  rm -rf "$out/toolkit"
+  mkdir -p "$out/toolkit"
+  c=$(docker create "$tag:$hash")
+  docker cp "$c:/." "$out/toolkit/" >/dev/null
+  docker rm "$c" >/dev/null
+  rm -rf "$out/toolkit/.dockerenv" "$out/toolkit/dev" "$out/toolkit/proc" "$out/toolkit/sys" \
+    "$out/toolkit/etc"
+  tar -C "$out/toolkit" -xzf "$toolkit_tarball" --strip-components=1 \
+    "$toolkit_source/deployments/systemd" "$toolkit_source/packaging/debian" "$toolkit_source/LICENSE"
+  echo "$hash" >"$out/toolkit/.recipe"
 }
 
 # ---------------------------------------------------------------- downloads
@@ -164,14 +256,16 @@ standins() {
 # distribution (Debian or Ubuntu, any release) does not matter.
 download_docker_io() {
   local dl=$out/downloads
-  if compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null; then
-    say "downloads/ has $(basename "$(compgen -G "$dl/docker.io_*_amd64.deb" | head -n 1)")"
+  if compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null &&
+    compgen -G "$dl/busybox-static_*_amd64.deb" >/dev/null; then
+    say "downloads/ has $(cd "$dl" && echo docker.io_*_amd64.deb busybox-static_*_amd64.deb)"
     return 0
   fi
   mkdir -p "$dl"
   docker run --rm -v "$dl:/dl" wsl-cuda-testbed:bookworm sh -c \
-    'apt-get update -qq && cd /dl && apt-get download -qq docker.io 2>&1 | grep -v unsandboxed || true'
+    'apt-get update -qq && cd /dl && apt-get download -qq docker.io busybox-static 2>&1 | grep -v unsandboxed || true'
   compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null
+  compgen -G "$dl/busybox-static_*_amd64.deb" >/dev/null
 }
 
 # ---------------------------------------------------------------- signed repos
@@ -416,47 +510,71 @@ Description: NVIDIA container runtime library (command-line tools)
 EOF
   build_deb "$d" "$dest"
 
+  # The real packages' contents (packaging/debian/*.install of the toolkit's source), with
+  # the binaries built from it for this version (toolkit_binaries).
+  local bin=$out/toolkit/$v deb=$out/toolkit/packaging/debian units=$out/toolkit/deployments/systemd
   d=$work/nvidia-container-toolkit-base_$v
-  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/nvidia-container-runtime"
-  subst "$here/nvidia/nvidia-ctk" VERSION="$v" UPSTREAM="$u" >"$d/usr/bin/nvidia-ctk"
-  subst "$here/nvidia/nvidia-container-runtime" VERSION="$v" UPSTREAM="$u" \
-    >"$d/usr/bin/nvidia-container-runtime"
-  chmod 0755 "$d/usr/bin/nvidia-ctk" "$d/usr/bin/nvidia-container-runtime"
-  cp "$here/nvidia/config.toml" "$d/etc/nvidia-container-runtime/config.toml"
-  echo /etc/nvidia-container-runtime/config.toml >"$d/DEBIAN/conffiles"
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/usr/share/doc/nvidia-container-toolkit-base"
+  install -m 0755 "$bin/nvidia-ctk" "$bin/nvidia-container-runtime" "$bin/nvidia-cdi-hook" \
+    "$bin/nvidia-container-runtime.cdi" "$bin/nvidia-container-runtime.legacy" "$d/usr/bin/"
+  install -m 0644 "$out/toolkit/LICENSE" "$d/usr/share/doc/nvidia-container-toolkit-base/copyright"
+  # Upstream's postinst writes /etc/nvidia-container-runtime/config.toml (`nvidia-ctk config
+  # --in-place`: the defaults, kept settings); the units came with 1.18.0.
+  if dpkg --compare-versions "$u" ge "$toolkit_units_since"; then
+    mkdir -p "$d/lib/systemd/system" "$d/etc/nvidia-container-toolkit"
+    install -m 0644 "$units/nvidia-cdi-refresh.service" "$units/nvidia-cdi-refresh.path" \
+      "$d/lib/systemd/system/"
+    install -m 0644 "$units/nvidia-cdi-refresh.env" "$d/etc/nvidia-container-toolkit/"
+    echo /etc/nvidia-container-toolkit/nvidia-cdi-refresh.env >"$d/DEBIAN/conffiles"
+    awk -v snippet="$here/nvidia/systemd.postinst" \
+      '$0 == "#DEBHELPER#" { while ((getline l < snippet) > 0) print l; next } { print }' \
+      "$deb/nvidia-container-toolkit-base.postinst" >"$d/DEBIAN/postinst"
+    install -m 0755 "$here/nvidia/systemd.prerm" "$d/DEBIAN/prerm"
+    install -m 0755 "$here/nvidia/systemd.postrm" "$d/DEBIAN/postrm"
+  else
+    sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit-base.postinst" >"$d/DEBIAN/postinst"
+  fi
+  chmod 0755 "$d/DEBIAN/postinst"
   cat >"$d/DEBIAN/control" <<EOF
 Package: nvidia-container-toolkit-base
 Version: $v
 Architecture: amd64
 $common
 Installed-Size: 0
-Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
+Pre-Depends: init-system-helpers (>= 1.54~)
+Depends: libc6 (>= 2.34)
+Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook, nvidia-container-toolkit (<= 1.10.0-1)
 Replaces: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
 Section: utils
 Priority: optional
 Description: NVIDIA Container Toolkit Base
- Test-bed stand-in for nvidia-ctk and nvidia-container-runtime.
+ Provides tools such as the NVIDIA Container Runtime and NVIDIA Container Toolkit CLI to enable GPU support in containers.
+ .
+ Test bed: built from the toolkit's v1.20.0 source, reporting version $u.
 EOF
   build_deb "$d" "$dest"
 
   d=$work/nvidia-container-toolkit_$v
   rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
-  subst "$here/nvidia/nvidia-container-runtime-hook" VERSION="$v" UPSTREAM="$u" \
-    >"$d/usr/bin/nvidia-container-runtime-hook"
-  chmod 0755 "$d/usr/bin/nvidia-container-runtime-hook"
+  install -m 0755 "$bin/nvidia-container-runtime-hook" "$d/usr/bin/"
+  sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit.postinst" >"$d/DEBIAN/postinst"
+  sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit.postrm" >"$d/DEBIAN/postrm"
+  chmod 0755 "$d/DEBIAN/postinst" "$d/DEBIAN/postrm"
   cat >"$d/DEBIAN/control" <<EOF
 Package: nvidia-container-toolkit
 Version: $v
 Architecture: amd64
 $common
 Installed-Size: 0
-Depends: nvidia-container-toolkit-base (= $v), libnvidia-container-tools (>= $v), libnvidia-container-tools (<< 2.0.0)
+Depends: nvidia-container-toolkit-base (= $v), libnvidia-container-tools (= $v), libnvidia-container-tools (<< 2.0.0), libc6 (>= 2.34)
 Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
 Replaces: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
 Section: utils
 Priority: optional
 Description: NVIDIA Container toolkit
- Test-bed stand-in for nvidia-container-runtime-hook.
+ Provides tools and utilities to enable GPU support in containers.
+ .
+ Test bed: built from the toolkit's v1.20.0 source, reporting version $u.
 EOF
   build_deb "$d" "$dest"
 }
@@ -516,8 +634,8 @@ repos() {
   local hash files fpr_docker fpr_nvidia fpr_wrong deb
   deb=$(compgen -G "$out/downloads/docker.io_*_amd64.deb" | head -n 1)
   mapfile -t files < <(cd "$repo" && find tests/testbed/docker tests/testbed/nvidia -type f | sort)
-  hash=$( (echo "${deb##*/}"; recipe_hash codenames docker_versions containerd_version \
-    buildx_version compose_version nvidia_stable nvidia_experimental nvidia_docker2_version \
+  hash=$( (echo "${deb##*/}"; cat "$out/toolkit/.recipe"; recipe_hash codenames docker_versions containerd_version \
+    buildx_version compose_version nvidia_stable nvidia_experimental nvidia_docker2_version toolkit_units_since \
     repos new_key sign build_deb subst docker_packages plugin_package docker_repo \
     nvidia_packages nvidia_docker2_package nvidia_repo -- "${files[@]}") | hash_of)
   if stamp_ok "$out/repos/.recipe" "$hash"; then
@@ -553,19 +671,31 @@ repos() {
 
 nbody_image() {
   local tag=nvcr.io/nvidia/k8s/cuda-sample:nbody hash root=$out/nbody-root
-  hash=$(recipe_hash nbody_image -- tests/testbed/nbody/nbody.c)
+  local busybox lib
+  busybox=$(compgen -G "$out/downloads/busybox-static_*_amd64.deb" | head -n 1)
+  hash=$( (echo "${busybox##*/}"; recipe_hash nbody_image -- tests/testbed/nbody/nbody.c) | hash_of)
   if [[ -z ${TESTBED_REBUILD:-} && $(image_label "$tag") == "$hash" && -f $out/nbody-image.tar ]] &&
     stamp_ok "$out/nbody-image.recipe" "$hash"; then
     say "image $tag and nbody-image.tar are up to date ($hash)"
     return 0
   fi
   rm -rf "$root"
-  mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc"
+  mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc/ld.so.conf.d" "$root/bin" "$root/usr/bin"
   chmod 1777 "$root/tmp"
-  # Static: the image holds nothing else. -ffast-math lets gcc vectorise the inner loop,
-  # keeping the default run well under a second on a busy CI machine.
-  gcc -O3 -ffast-math -static -Wall -Wextra -o "$root/usr/local/bin/nbody" \
-    "$here/nbody/nbody.c" -lm
+  # Dynamic, as the real sample: it dlopens libcuda.so.1, which only the toolkit's
+  # injection provides. The image carries the C library it was linked with (the build
+  # host's glibc: the loader, libc, libm), and no libcuda. -ffast-math lets gcc vectorise
+  # the inner loop, keeping the default run well under a second on a busy CI machine.
+  gcc -O3 -ffast-math -Wall -Wextra -o "$root/usr/local/bin/nbody" "$here/nbody/nbody.c" -lm -ldl
+  for lib in $(ldd "$root/usr/local/bin/nbody" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  echo 'include /etc/ld.so.conf.d/*.conf' >"$root/etc/ld.so.conf"
+  # The real image is an Ubuntu with a shell and coreutils: here Debian's busybox-static.
+  dpkg-deb --fsys-tarfile "$busybox" | tar -xO ./bin/busybox >"$root/bin/busybox"
+  chmod 0755 "$root/bin/busybox"
+  for lib in sh ls cat test stat readlink head grep find; do ln -s busybox "$root/bin/$lib"; done
   echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
   tar -C "$root" --numeric-owner --owner=0 --group=0 -cf - . |
     docker import --change "LABEL $label=$hash" \
@@ -589,6 +719,7 @@ main() {
   fi
   timed "base images" base_images
   timed "WSL stand-ins" standins
+  timed "toolkit" toolkit_binaries
   timed "docker.io download" download_docker_io
   timed "signed repos" repos
   timed "N-body image" nbody_image
