@@ -268,6 +268,38 @@ download_docker_io() {
   compgen -G "$dl/busybox-static_*_amd64.deb" >/dev/null
 }
 
+# Debian sid's docker.io and docker-cli (Docker 28.x), for the trixie repository. Fetched in
+# the bookworm image with sid's source pinned low (its Release may be past Valid-Until on
+# the mirror), and kept in an image labelled with the recipe's hash, like the toolkit, so a
+# fresh clone copies them out instead of downloading again.
+download_docker_sid() {
+  local dl=$out/downloads/sid tag=wsl-cuda-testbed-downloads hash c
+  hash=$(recipe_hash mirror download_docker_sid)
+  if stamp_ok "$dl/.recipe" "$hash" && compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null; then
+    say "downloads/sid has $(cd "$dl" && echo docker.io_*_amd64.deb docker-cli_*_amd64.deb)"
+    return 0
+  fi
+  rm -rf "$dl" && mkdir -p "$dl"
+  if [[ -n ${TESTBED_REBUILD:-} || $(image_label "$tag:$hash") != "$hash" ]]; then
+    docker run --rm wsl-cuda-testbed:bookworm bash -c "set -e
+      echo 'deb $mirror sid main' >/etc/apt/sources.list.d/sid.list
+      printf 'Package: *\nPin: release n=sid\nPin-Priority: 100\n' >/etc/apt/preferences.d/sid
+      apt-get -o Acquire::Check-Valid-Until=false update -qq
+      mkdir /dl && cd /dl && apt-get download -qq -t sid docker.io docker-cli 2>&1 | grep -v unsandboxed >&2 || true
+      tar -cf - ." >"$out/sid-debs.tar" </dev/null
+    docker import --change "LABEL $label=$hash" --change 'CMD ["/none"]' "$out/sid-debs.tar" \
+      "$tag:$hash" >/dev/null
+    rm -f "$out/sid-debs.tar"
+  fi
+  c=$(docker create "$tag:$hash")
+  docker cp "$c:/." "$dl/" >/dev/null
+  docker rm "$c" >/dev/null
+  rm -rf "$dl/.dockerenv" "$dl/dev" "$dl/proc" "$dl/sys" "$dl/etc"
+  compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null
+  compgen -G "$dl/docker-cli_*_amd64.deb" >/dev/null
+  echo "$hash" >"$dl/.recipe"
+}
+
 # ---------------------------------------------------------------- signed repos
 
 # new_key NAME UID: a throwaway signing key (primary + signing subkey, like Docker's and
@@ -310,30 +342,26 @@ subst() {
   sed "${script[@]}" "$file"
 }
 
-docker_packages() {
-  local codename=$1 pool=$2 work=$3 v full real src d
-  src=$work/docker.io
+# docker_ce_packages SRC REAL V FULL POOL WORK: docker-ce-cli and docker-ce FULL (upstream
+# V) from the unpacked Debian packages in SRC, whose binaries report REAL; when V is not
+# REAL, the CLI is wrapped to answer with V (version pinning tests).
+docker_ce_packages() {
+  local src=$1 real=$2 v=$3 full=$4 pool=$5 work=$6 d
   local common="Maintainer: Docker <support@docker.com>
 Homepage: https://www.docker.com"
-  real=$(dpkg-deb -f "$src.deb" Version)
-  real=${real%-*} # what the binaries report, e.g. 20.10.24+dfsg1
-  rm -rf "$src" && dpkg-deb -x "$src.deb" "$src"
 
-  for v in "${docker_versions[@]}"; do
-    full="5:$v~3-0~debian-$codename"
-
-    d=$work/docker-ce-cli_$v
-    rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
-    if [[ $v == "${real%%+*}" ]]; then
-      cp -a "$src/usr/bin/docker" "$d/usr/bin/docker"
-    else
-      mkdir -p "$d/usr/libexec/docker/testbed"
-      cp -a "$src/usr/bin/docker" "$d/usr/libexec/docker/testbed/docker"
-      subst "$here/docker/docker-version-wrapper" VERSION="$full" UPSTREAM="$v" REAL="$real" \
-        REAL_RE="${real//./\\\\.}" >"$d/usr/bin/docker"
-      chmod 0755 "$d/usr/bin/docker"
-    fi
-    cat >"$d/DEBIAN/control" <<EOF
+  d=$work/docker-ce-cli_$v
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
+  if [[ $v == "${real%%+*}" ]]; then
+    cp -a "$src/usr/bin/docker" "$d/usr/bin/docker"
+  else
+    mkdir -p "$d/usr/libexec/docker/testbed"
+    cp -a "$src/usr/bin/docker" "$d/usr/libexec/docker/testbed/docker"
+    subst "$here/docker/docker-version-wrapper" VERSION="$full" UPSTREAM="$v" REAL="$real" \
+      REAL_RE="${real//./\\\\.}" >"$d/usr/bin/docker"
+    chmod 0755 "$d/usr/bin/docker"
+  fi
+  cat >"$d/DEBIAN/control" <<EOF
 Package: docker-ce-cli
 Version: $full
 Architecture: amd64
@@ -351,25 +379,25 @@ Description: Docker CLI: the open-source application container engine
  .
  Test-bed stand-in: the docker CLI of Debian's docker.io $real, repacked.
 EOF
-    build_deb "$d" "$pool"
+  build_deb "$d" "$pool"
 
-    d=$work/docker-ce_$v
-    rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/init.d" "$d/etc/default" \
-      "$d/lib/systemd/system"
-    cp -a "$src/usr/sbin/dockerd" "$src/usr/sbin/docker-proxy" "$d/usr/bin/"
-    ln -s tini-static "$d/usr/bin/docker-init"
-    # Debian's init script and socket, with dockerd where docker-ce puts it.
-    sed 's|^DOCKERD=/usr/sbin/dockerd|DOCKERD=/usr/bin/dockerd|' "$src/etc/init.d/docker" \
-      >"$d/etc/init.d/docker"
-    chmod 0755 "$d/etc/init.d/docker"
-    cp -a "$src/etc/default/docker" "$d/etc/default/docker"
-    cp -a "$src/lib/systemd/system/docker.socket" "$d/lib/systemd/system/"
-    cp "$here/docker/docker.service" "$d/lib/systemd/system/docker.service"
-    install -m 0755 "$here/docker/docker-ce.postinst" "$d/DEBIAN/postinst"
-    install -m 0755 "$here/docker/docker-ce.prerm" "$d/DEBIAN/prerm"
-    install -m 0755 "$here/docker/docker-ce.postrm" "$d/DEBIAN/postrm"
-    printf '/etc/default/docker\n/etc/init.d/docker\n' >"$d/DEBIAN/conffiles"
-    cat >"$d/DEBIAN/control" <<EOF
+  d=$work/docker-ce_$v
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/init.d" "$d/etc/default" \
+    "$d/lib/systemd/system"
+  cp -a "$src/usr/sbin/dockerd" "$src/usr/sbin/docker-proxy" "$d/usr/bin/"
+  ln -s tini-static "$d/usr/bin/docker-init"
+  # Debian's init script and socket, with dockerd where docker-ce puts it.
+  sed 's|^DOCKERD=/usr/sbin/dockerd|DOCKERD=/usr/bin/dockerd|' "$src/etc/init.d/docker" \
+    >"$d/etc/init.d/docker"
+  chmod 0755 "$d/etc/init.d/docker"
+  cp -a "$src/etc/default/docker" "$d/etc/default/docker"
+  cp -a "$src/lib/systemd/system/docker.socket" "$d/lib/systemd/system/"
+  cp "$here/docker/docker.service" "$d/lib/systemd/system/docker.service"
+  install -m 0755 "$here/docker/docker-ce.postinst" "$d/DEBIAN/postinst"
+  install -m 0755 "$here/docker/docker-ce.prerm" "$d/DEBIAN/prerm"
+  install -m 0755 "$here/docker/docker-ce.postrm" "$d/DEBIAN/postrm"
+  printf '/etc/default/docker\n/etc/init.d/docker\n' >"$d/DEBIAN/conffiles"
+  cat >"$d/DEBIAN/control" <<EOF
 Package: docker-ce
 Version: $full
 Architecture: amd64
@@ -388,8 +416,34 @@ Description: Docker: the open-source application container engine
  Test-bed stand-in: dockerd and docker-proxy of Debian's docker.io $real,
  repacked (docker-init is Debian's tini-static).
 EOF
-    build_deb "$d" "$pool"
+  build_deb "$d" "$pool"
+}
+
+docker_packages() {
+  local codename=$1 pool=$2 work=$3 v real src num
+  local common="Maintainer: Docker <support@docker.com>
+Homepage: https://www.docker.com"
+  src=$work/docker.io
+  real=$(dpkg-deb -f "$src.deb" Version)
+  real=${real%-*} # what the binaries report, e.g. 20.10.24+dfsg1
+  rm -rf "$src" && dpkg-deb -x "$src.deb" "$src"
+  for v in "${docker_versions[@]}"; do
+    docker_ce_packages "$src" "$real" "$v" "5:$v~3-0~debian-$codename" "$pool" "$work"
   done
+  # trixie also gets a current Docker: sid's docker.io and docker-cli (CDI on by default
+  # since 28.2), as docker-ce's version scheme numbers it (5:28.5.2-1~debian.13~trixie).
+  if [[ $codename == trixie ]]; then
+    src=$work/docker-sid
+    real=$(dpkg-deb -f "$src/docker.io.deb" Version)
+    real=${real%-*}
+    rm -rf "$src/root" && dpkg-deb -x "$src/docker.io.deb" "$src/root" &&
+      dpkg-deb -x "$src/docker-cli.deb" "$src/root"
+    # sid's docker.io keeps its units in /usr/lib/systemd/system.
+    mkdir -p "$src/root/lib/systemd/system"
+    cp -a "$src/root/usr/lib/systemd/system/." "$src/root/lib/systemd/system/"
+    num=13
+    docker_ce_packages "$src/root" "$real" "${real%%+*}" "5:${real%%+*}-1~debian.$num~$codename" "$pool" "$work"
+  fi
 
   # containerd.io bundles containerd and runc upstream; here it brings Debian's.
   d=$work/containerd.io
@@ -631,12 +685,14 @@ nvidia_repo() {
 }
 
 repos() {
-  local hash files fpr_docker fpr_nvidia fpr_wrong deb
+  local hash files fpr_docker fpr_nvidia fpr_wrong deb sid sid_cli
   deb=$(compgen -G "$out/downloads/docker.io_*_amd64.deb" | head -n 1)
+  sid=$(compgen -G "$out/downloads/sid/docker.io_*_amd64.deb" | head -n 1)
+  sid_cli=$(compgen -G "$out/downloads/sid/docker-cli_*_amd64.deb" | head -n 1)
   mapfile -t files < <(cd "$repo" && find tests/testbed/docker tests/testbed/nvidia -type f | sort)
-  hash=$( (echo "${deb##*/}"; cat "$out/toolkit/.recipe"; recipe_hash codenames docker_versions containerd_version \
+  hash=$( (echo "${deb##*/} ${sid##*/} ${sid_cli##*/}"; cat "$out/toolkit/.recipe"; recipe_hash codenames docker_versions containerd_version \
     buildx_version compose_version nvidia_stable nvidia_experimental nvidia_docker2_version toolkit_units_since \
-    repos new_key sign build_deb subst docker_packages plugin_package docker_repo \
+    repos new_key sign build_deb subst docker_ce_packages docker_packages plugin_package docker_repo \
     nvidia_packages nvidia_docker2_package nvidia_repo -- "${files[@]}") | hash_of)
   if stamp_ok "$out/repos/.recipe" "$hash"; then
     say "repos/ is up to date ($hash)"
@@ -649,6 +705,9 @@ repos() {
   keys=$out/work/keys
   mkdir -p "$keys"
   cp "$deb" "$out/work/docker.io.deb"
+  mkdir -p "$out/work/docker-sid"
+  cp "$sid" "$out/work/docker-sid/docker.io.deb"
+  cp "$sid_cli" "$out/work/docker-sid/docker-cli.deb"
 
   fpr_docker=$(new_key docker "Docker Release (CE deb) test bed <docker@testbed.invalid>")
   fpr_nvidia=$(new_key nvidia "NVIDIA CORPORATION test bed <cudatools@testbed.invalid>")
@@ -721,6 +780,7 @@ main() {
   timed "WSL stand-ins" standins
   timed "toolkit" toolkit_binaries
   timed "docker.io download" download_docker_io
+  timed "sid docker.io download" download_docker_sid
   timed "signed repos" repos
   timed "N-body image" nbody_image
   say "done in $((SECONDS - start))s: $out"

@@ -16,7 +16,8 @@ trap cleanup EXIT
 
 docker run -d --name "$name" --cap-add=ALL --cap-drop=SYS_RESOURCE \
   --security-opt seccomp=unconfined --security-opt apparmor=unconfined --cgroupns=host \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /var/lib/docker:exec \
+  --security-opt systempaths=unconfined \
+  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /var/lib/docker:exec --tmpfs /var/lib/containers:exec \
   -v "$repo/.cache/testbed:/srv/testbed:ro" -v "$repo/.cache/testbed/repos:/srv/mirror:ro" \
   "wsl-cuda-testbed:$codename" sleep infinity >/dev/null
 
@@ -118,7 +119,26 @@ docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'
 docker run --rm --runtime=nvidia "$img" nbody -gpu -benchmark | tee /tmp/runtime.log | tail -n 4
 grep -qF '[NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/runtime.log
 docker run --rm --runtime=nvidia "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1"
-stop_dockerd
+if [ "$CODENAME" = trixie ]; then
+  step "Docker 28 (CDI on by default): --device nvidia.com/gpu=all from the generated spec"
+  docker version --format '{{.Server.Version}}' | grep -q '^28\.'
+  docker run --rm --device nvidia.com/gpu=all "$img" nbody -gpu -benchmark | tee /tmp/cdi.log | tail -n 4
+  grep -qF '[NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/cdi.log
+  docker run --rm --device nvidia.com/gpu=all "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1 && nvidia-smi -L"
+  stop_dockerd
+
+  step "podman (trixie's) with the same CDI device"
+  apt-get install -y -q podman >/tmp/podman.log 2>&1 || { tail -20 /tmp/podman.log; exit 1; }
+  podman --version
+  podman load -q -i /srv/testbed/nbody-image.tar
+  podman run --rm --network=none --device nvidia.com/gpu=all "$img" nbody -gpu -benchmark | tee /tmp/podman.log | tail -n 4
+  grep -qF '[NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/podman.log
+  podman run --rm --network=none --device nvidia.com/gpu=all "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1"
+  if podman run --rm --network=none "$img" nbody -gpu -benchmark >/tmp/podman-nogpu.log 2>&1; then exit 1; fi
+  tail -n 1 /tmp/podman-nogpu.log
+else
+  stop_dockerd
+fi
 
 step "pinning: all four toolkit packages to 1.17.8-1, Docker to the pre-19.03 stand-in"
 apt-get install -y -q --allow-downgrades nvidia-container-toolkit=1.17.8-1 \
