@@ -85,7 +85,7 @@ def test_cdi_device_with_docker(host):
 
 
 def test_cdi_device_with_podman(host):
-    _nbody(host, "podman", "run", "--rm", "--device", "nvidia.com/gpu=all")
+    _nbody(host, "podman", "run", "--rm", "--network=none", "--device", "nvidia.com/gpu=all")
 
 
 def test_nvml_in_a_container(host):
