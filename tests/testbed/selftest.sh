@@ -16,10 +16,9 @@ trap cleanup EXIT
 
 docker run -d --name "$name" --cap-add=ALL --cap-drop=SYS_RESOURCE \
   --security-opt seccomp=unconfined --security-opt apparmor=unconfined --cgroupns=host \
-  --security-opt systempaths=unconfined \
   -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /var/lib/docker:exec --tmpfs /var/lib/containers:exec \
   -v "$repo/.cache/testbed:/srv/testbed:ro" -v "$repo/.cache/testbed/repos:/srv/mirror:ro" \
-  "wsl-cuda-testbed:$codename" sleep infinity >/dev/null
+  "wsl-cuda-testbed:$codename" sh -c 'mount -o remount,rw /proc/sys && exec sleep infinity' >/dev/null
 
 docker exec -i -e CODENAME="$codename" "$name" bash -euo pipefail <<'EOF'
 export DEBIAN_FRONTEND=noninteractive
@@ -89,6 +88,7 @@ docker run --rm --gpus all "$img" nbody -gpu -benchmark | tee /tmp/nbody.log
 grep -q 'single-precision GFLOP/s at 20 flops per interaction' /tmp/nbody.log
 grep -qF '> Compute 8.6 CUDA device: [NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/nbody.log
 docker run --rm --gpus all "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1 /usr/lib/wsl/lib/libdxcore.so && nvidia-smi -L"
+test "$(docker run --rm --gpus all "$img" readlink -f "$store/libcuda.so.1")" = "$store/libcuda.so.1.1"
 
 step "no --gpus: the sample finds no libcuda.so.1 and no device"
 if docker run --rm "$img" nbody -gpu -benchmark >/tmp/nogpu.log 2>&1; then exit 1; fi
@@ -119,6 +119,7 @@ docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'
 docker run --rm --runtime=nvidia "$img" nbody -gpu -benchmark | tee /tmp/runtime.log | tail -n 4
 grep -qF '[NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/runtime.log
 docker run --rm --runtime=nvidia "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1"
+test "$(docker run --rm --runtime=nvidia "$img" readlink -f "$store/libcuda.so.1")" = "$store/libcuda.so.1.1"
 if [ "$CODENAME" = trixie ]; then
   step "Docker 28 (CDI on by default): --device nvidia.com/gpu=all from the generated spec"
   docker version --format '{{.Server.Version}}' | grep -q '^28\.'
@@ -128,7 +129,7 @@ if [ "$CODENAME" = trixie ]; then
   stop_dockerd
 
   step "podman (trixie's) with the same CDI device"
-  apt-get install -y -q podman >/tmp/podman.log 2>&1 || { tail -20 /tmp/podman.log; exit 1; }
+  apt-get install -y -q podman runc >/tmp/podman.log 2>&1 || { tail -20 /tmp/podman.log; exit 1; }
   podman --version
   podman load -q -i /srv/testbed/nbody-image.tar
   podman run --rm --network=none --device nvidia.com/gpu=all "$img" nbody -gpu -benchmark | tee /tmp/podman.log | tail -n 4
