@@ -13,7 +13,7 @@ import pytest
 
 IMAGE = "nvcr.io/nvidia/k8s/cuda-sample:nbody"
 GPU = "NVIDIA GeForce RTX 3070 Laptop GPU"
-SPEC = "/etc/cdi/nvidia.yaml"
+SPEC = "/etc/cdi/nvidia.json"
 DRIVERS = "/usr/lib/wsl/drivers"
 STORE_FILES = (
     "libcuda.so.1.1",
@@ -73,12 +73,14 @@ def test_toolkit_reports_the_pinned_version(host):
 
 
 def test_cdi_spec_from_the_real_nvidia_ctk(host, store):
-    spec = host.file(SPEC).content_string
-    assert "kind: nvidia.com/gpu" in spec
-    assert "path: /dev/dxg" in spec
-    assert "hostPath: /usr/lib/wsl/lib/libdxcore.so" in spec
+    spec = json.loads(host.file(SPEC).content_string)
+    assert spec["kind"] == "nvidia.com/gpu"
+    nodes = [n["path"] for d in spec["devices"] for n in d["containerEdits"].get("deviceNodes", [])]
+    assert "/dev/dxg" in nodes
+    mounts = [m["hostPath"] for m in spec["containerEdits"]["mounts"]]
+    assert "/usr/lib/wsl/lib/libdxcore.so" in mounts
     for name in ("libcuda.so.1.1", "nvidia-smi"):
-        assert "hostPath: %s/%s" % (store, name) in spec
+        assert "%s/%s" % (store, name) in mounts
     assert "nvidia.com/gpu=all" in host.check_output("nvidia-ctk cdi list").splitlines()
 
 
