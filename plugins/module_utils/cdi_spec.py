@@ -333,7 +333,12 @@ def refresh(spec_path, run, log, podman_version=None, toolkit_version=None, root
     aside_suffix = aside_suffix or time.strftime(".stale-%Y%m%dT%H%M%S")
     moved = []
     for path, result in other_specs(spec_path, root=root):
-        why = ("stale (%s)" % "; ".join(result["problems"])) if not result["ok"] else "a second definition of nvidia.com/gpu"
+        if result["ok"]:
+            why = "a second definition of nvidia.com/gpu"
+        elif result.get("error"):
+            why = "a second definition of nvidia.com/gpu that cannot be checked (%s)" % result["error"]
+        else:
+            why = "stale (%s)" % "; ".join(result["problems"])
         full = os.path.join(root, path.lstrip("/"))
         os.rename(full, full + aside_suffix)
         moved.append(path + aside_suffix)
@@ -402,13 +407,12 @@ def main(argv=None):
 
     def log(line):
         if not args.json:
-            print("%s wsl-cuda-cdi-refresh: %s" % (time.strftime("%Y-%m-%dT%H:%M:%S%z"), line))
-            sys.stdout.flush()
+            _out("%s wsl-cuda-cdi-refresh: %s" % (time.strftime("%Y-%m-%dT%H:%M:%S%z"), line))
 
     if args.action == "check":
         result = check_file(args.spec)
         if args.json:
-            print(json.dumps(result, sort_keys=True))
+            _out(json.dumps(result, sort_keys=True))
         elif result["ok"]:
             log("%s is usable: it names %s" % (args.spec, ", ".join(result["driver_stores"])))
         else:
@@ -422,9 +426,14 @@ def main(argv=None):
         force=args.force, generate=not args.no_generate,
     )
     if args.json:
-        print(json.dumps(result, sort_keys=True))
+        _out(json.dumps(result, sort_keys=True))
     return 0 if result["action"] in ("kept", "regenerated") else 1
 
 
+def _out(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -67,6 +67,7 @@ attributes:
     description: Reports whether the spec would be regenerated, removed or moved aside, and changes nothing.
   diff_mode:
     support: none
+    description: No diff is shown.
 notes:
   - Only O(root=/) makes sense with O(state=refreshed) on a host, since C(nvidia-ctk) writes the real paths.
 """

@@ -262,3 +262,16 @@ def test_main_check_exit_status(tmp_path, capsys):
     assert cdi_spec.main(["check", "--spec", absent, "--json"]) == 1  # its paths are not on this machine
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is False and out["cdi_version"] == "0.3.0"
+
+
+def test_refresh_moves_aside_a_gpu_spec_it_cannot_check(tmp_path):
+    text = fixture("wsl-0.3.0.json")
+    lay_out(tmp_path, text)
+    write_spec(tmp_path, "/etc/cdi/nvidia.json", text)
+    write_spec(tmp_path, "/var/run/cdi/nvidia.yaml", "kind: nvidia.com/gpu\ndevices: [{{{\n")
+    lines = []
+    result = cdi_spec.refresh("/etc/cdi/nvidia.json", FakeToolkit(tmp_path), lines.append, root=str(tmp_path),
+                              aside_suffix=".stale-X")
+    assert result["moved_aside"] == ["/var/run/cdi/nvidia.yaml.stale-X"]
+    assert lines[0].startswith("moved /var/run/cdi/nvidia.yaml aside to /var/run/cdi/nvidia.yaml.stale-X: "
+                               "a second definition of nvidia.com/gpu that cannot be checked (")
