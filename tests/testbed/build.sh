@@ -304,7 +304,7 @@ download_docker_sid() {
   c=$(docker create "$tag:$hash")
   docker cp "$c:/." "$dl/" >/dev/null
   docker rm "$c" >/dev/null
-  rm -rf "$dl/.dockerenv" "$dl/dev" "$dl/proc" "$dl/sys" "$dl/etc"
+  rm -rf "${dl:?}/.dockerenv" "${dl:?}/dev" "${dl:?}/proc" "${dl:?}/sys" "${dl:?}/etc"
   compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null
   compgen -G "$dl/docker-cli_*_amd64.deb" >/dev/null
   echo "$hash" >"$dl/.recipe"
