@@ -39,7 +39,10 @@ nvidia_docker2_version=2.14.0-1
 # The toolkit's source: a `git archive` of NVIDIA/nvidia-container-toolkit v1.20.0 with its
 # Go modules vendored (../shared/vendor/README.md). Every package version above is built
 # from it, each reporting its own version (-X internal/info.version, as upstream's Makefile).
+# Its sha256 is pinned here: the build checks the tarball against it, and the cache is keyed
+# by it, so a checkout without ../shared (a CI clone elsewhere) still finds the built image.
 toolkit_tarball=${TOOLKIT_TARBALL:-$repo/../shared/vendor/nvidia-container-toolkit-1.20.0.tar.gz}
+toolkit_sha256=${TOOLKIT_SHA256:-b16ce83597fe3d477b220bd743a341c79fc98ff794be6299e72d3a4802ab1137}
 toolkit_source=nvidia-container-toolkit-1.20.0
 toolkit_commit=5505e2f94d9aaa08561490db974ba3cd676af209
 toolkit_commands=(nvidia-ctk nvidia-container-runtime nvidia-container-runtime-hook nvidia-cdi-hook
@@ -206,24 +209,27 @@ tar -C /out -cf - . >&3
 SCRIPT
 }
 
-# The binaries are kept in a docker image labelled with the tarball's and the recipe's
-# hash (images outlive a clone's .cache, so CI's fresh clone does not rebuild), and
-# copied out of it into $out/toolkit/, with the tarball's deployments/systemd,
-# packaging/debian and LICENSE.
+# The binaries, with the source's deployments/systemd, packaging/debian and LICENSE, are
+# kept in a docker image labelled with the tarball's pinned sha256 and the recipe's hash
+# (images outlive a clone's .cache, so CI's fresh clone does not rebuild), and copied out
+# of it into $out/toolkit/.
 toolkit_binaries() {
-  local hash tag=wsl-cuda-testbed-toolkit c tarsum start=$SECONDS
-  if [[ ! -f $toolkit_tarball ]]; then
-    say "missing $toolkit_tarball (the toolkit's source, see ../shared/vendor/README.md)" >&2
-    return 1
-  fi
-  tarsum=$(sha256sum "$toolkit_tarball" | cut -d' ' -f1)
-  hash=$( (echo "$tarsum"; recipe_hash mirror toolkit_source toolkit_commit toolkit_commands \
+  local hash tag=wsl-cuda-testbed-toolkit c start=$SECONDS
+  hash=$( (echo "$toolkit_sha256"; recipe_hash mirror toolkit_source toolkit_commit toolkit_commands \
     toolkit_go nvidia_experimental toolkit_build_script toolkit_binaries) | hash_of)
   if stamp_ok "$out/toolkit/.recipe" "$hash" && [[ $(image_label "$tag:$hash") == "$hash" ]]; then
     say "toolkit/ is up to date ($hash)"
     return 0
   fi
   if [[ -n ${TESTBED_REBUILD:-} || $(image_label "$tag:$hash") != "$hash" ]]; then
+    if [[ ! -f $toolkit_tarball ]]; then
+      say "missing $toolkit_tarball (the toolkit's source, see ../shared/vendor/README.md; TOOLKIT_TARBALL names another place)" >&2
+      return 1
+    fi
+    if [[ $(sha256sum "$toolkit_tarball" | cut -d' ' -f1) != "$toolkit_sha256" ]]; then
+      say "$toolkit_tarball is not the pinned source (sha256 $toolkit_sha256)" >&2
+      return 1
+    fi
     say "building the NVIDIA Container Toolkit from ${toolkit_tarball##*/} (log: $out/toolkit-build.log)"
     if ! docker run --rm -i -v "$toolkit_tarball:/src.tar.gz:ro" wsl-cuda-testbed:bookworm \
       bash -c "$(toolkit_build_script)" >"$out/toolkit-bin.tar" 2>"$out/toolkit-build.log" </dev/null; then
@@ -231,6 +237,12 @@ toolkit_binaries() {
       tail -n 20 "$out/toolkit-build.log" >&2
       return 1
     fi
+    # The source's systemd units, Debian packaging and licence travel in the image too.
+    mkdir -p "$out/toolkit-src"
+    tar -C "$out/toolkit-src" -xzf "$toolkit_tarball" --strip-components=1 \
+      "$toolkit_source/deployments/systemd" "$toolkit_source/packaging/debian" "$toolkit_source/LICENSE"
+    tar -C "$out/toolkit-src" -rf "$out/toolkit-bin.tar" deployments packaging LICENSE
+    rm -rf "$out/toolkit-src"
     docker import --change "LABEL $label=$hash" --change 'CMD ["/nvidia-ctk"]' \
       "$out/toolkit-bin.tar" "$tag:$hash" >/dev/null
     rm -f "$out/toolkit-bin.tar"
@@ -245,8 +257,6 @@ toolkit_binaries() {
   docker rm "$c" >/dev/null
   rm -rf "$out/toolkit/.dockerenv" "$out/toolkit/dev" "$out/toolkit/proc" "$out/toolkit/sys" \
     "$out/toolkit/etc"
-  tar -C "$out/toolkit" -xzf "$toolkit_tarball" --strip-components=1 \
-    "$toolkit_source/deployments/systemd" "$toolkit_source/packaging/debian" "$toolkit_source/LICENSE"
   echo "$hash" >"$out/toolkit/.recipe"
 }
 
@@ -294,7 +304,7 @@ download_docker_sid() {
   c=$(docker create "$tag:$hash")
   docker cp "$c:/." "$dl/" >/dev/null
   docker rm "$c" >/dev/null
-  rm -rf "$dl/.dockerenv" "$dl/dev" "$dl/proc" "$dl/sys" "$dl/etc"
+  rm -rf "${dl:?}/.dockerenv" "${dl:?}/dev" "${dl:?}/proc" "${dl:?}/sys" "${dl:?}/etc"
   compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null
   compgen -G "$dl/docker-cli_*_amd64.deb" >/dev/null
   echo "$hash" >"$dl/.recipe"
