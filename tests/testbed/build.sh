@@ -36,6 +36,22 @@ nvidia_stable=(1.17.8-1 1.18.0-1)
 nvidia_experimental=(1.17.8-1 1.18.0-1 1.19.0~rc.1-1)
 nvidia_docker2_version=2.14.0-1
 
+# The toolkit's source: a `git archive` of NVIDIA/nvidia-container-toolkit v1.20.0 with its
+# Go modules vendored (../shared/vendor/README.md). Every package version above is built
+# from it, each reporting its own version (-X internal/info.version, as upstream's Makefile).
+# Its sha256 is pinned here: the build checks the tarball against it, and the cache is keyed
+# by it, so a checkout without ../shared (a CI clone elsewhere) still finds the built image.
+toolkit_tarball=${TOOLKIT_TARBALL:-$repo/../shared/vendor/nvidia-container-toolkit-1.20.0.tar.gz}
+toolkit_sha256=${TOOLKIT_SHA256:-b16ce83597fe3d477b220bd743a341c79fc98ff794be6299e72d3a4802ab1137}
+toolkit_source=nvidia-container-toolkit-1.20.0
+toolkit_commit=5505e2f94d9aaa08561490db974ba3cd676af209
+toolkit_commands=(nvidia-ctk nvidia-container-runtime nvidia-container-runtime-hook nvidia-cdi-hook
+  nvidia-container-runtime.cdi nvidia-container-runtime.legacy)
+# Go 1.25+ (go.mod): Debian sid's, in the bookworm image (binaries then need glibc 2.36 only).
+toolkit_go=golang-1.26-go
+# The units from deployments/systemd exist since toolkit 1.18.0: older packages lack them.
+toolkit_units_since=1.18.0
+
 say() { printf '[testbed] %s\n' "$*"; }
 
 # timed NAME COMMAND...: run a step and say how long it took.
@@ -148,14 +164,100 @@ standins() {
   fi
   mapfile -t files < <(cd "$repo" && find "$src" -type f | sort)
   hash=$(recipe_hash standins -- "${files[@]}")
-  if stamp_ok "$out/standins/.recipe" "$hash"; then
+  if stamp_ok "$out/standins/.recipe" "$hash" && [[ -d $out/driver-store ]]; then
     say "standins/ is up to date ($hash)"
     return 0
   fi
-  rm -rf "$out/standins"
-  "$repo/$src/build.sh" "$out/standins"
-  chmod -R a+rX "$out/standins"
+  rm -rf "$out/standins" "$out/driver-store"
+  "$repo/$src/build.sh" --driver-store "$out/driver-store" "$out/standins"
+  chmod -R a+rX "$out/standins" "$out/driver-store"
   echo "$hash" >"$out/standins/.recipe"
+}
+
+# ---------------------------------------------------------------- NVIDIA Container Toolkit
+
+# The build, run inside wsl-cuda-testbed:bookworm with the tarball at /src.tar.gz; the
+# binaries go to /out/<package version>/, then as a tar to stdout. sid's Release file may
+# be past its Valid-Until on the mirror, hence Check-Valid-Until=false for this container.
+toolkit_build_script() {
+  cat <<SCRIPT
+set -euo pipefail
+exec 3>&1 1>&2
+echo 'deb $mirror sid main' >/etc/apt/sources.list.d/sid.list
+printf 'Package: *\nPin: release n=sid\nPin-Priority: 100\n' >/etc/apt/preferences.d/sid
+apt-get -o Acquire::Check-Valid-Until=false update -qq
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
+apt-get install -y -qq --no-install-recommends -t sid $toolkit_go >/dev/null
+export PATH=/usr/lib/go-1.26/bin:\$PATH GOTOOLCHAIN=local GOFLAGS=-mod=vendor CGO_ENABLED=1
+export CGO_CFLAGS='-O2 -Wno-deprecated-declarations' GOCACHE=/tmp/gocache
+go version
+mkdir -p /build && tar -C /build -xzf /src.tar.gz && cd /build/$toolkit_source
+info=github.com/NVIDIA/nvidia-container-toolkit/internal/info
+for v in ${nvidia_experimental[*]}; do
+  u=\${v%-*}
+  cli=\${u/\~/-}  # upstream's CLI_VERSION: 1.19.0~rc.1 -> 1.19.0-rc.1
+  mkdir -p /out/\$v
+  start=\$SECONDS
+  go build -ldflags "-s -w '-extldflags=-Wl,--export-dynamic -Wl,--unresolved-symbols=ignore-in-object-files -Wl,-z,lazy' -X \$info.gitCommit=$toolkit_commit -X \$info.version=\$cli" \\
+    -o /out/\$v/ $(printf './cmd/%s ' "${toolkit_commands[@]}")
+  /out/\$v/nvidia-ctk config default >/out/\$v/config.toml
+  /out/\$v/nvidia-ctk --version
+  echo "built \$v in \$((SECONDS - start))s"
+done
+tar -C /out -cf - . >&3
+SCRIPT
+}
+
+# The binaries, with the source's deployments/systemd, packaging/debian and LICENSE, are
+# kept in a docker image labelled with the tarball's pinned sha256 and the recipe's hash
+# (images outlive a clone's .cache, so CI's fresh clone does not rebuild), and copied out
+# of it into $out/toolkit/.
+toolkit_binaries() {
+  local hash tag=wsl-cuda-testbed-toolkit c start=$SECONDS
+  hash=$( (echo "$toolkit_sha256"; recipe_hash mirror toolkit_source toolkit_commit toolkit_commands \
+    toolkit_go nvidia_experimental toolkit_build_script toolkit_binaries) | hash_of)
+  if stamp_ok "$out/toolkit/.recipe" "$hash" && [[ $(image_label "$tag:$hash") == "$hash" ]]; then
+    say "toolkit/ is up to date ($hash)"
+    return 0
+  fi
+  if [[ -n ${TESTBED_REBUILD:-} || $(image_label "$tag:$hash") != "$hash" ]]; then
+    if [[ ! -f $toolkit_tarball ]]; then
+      say "missing $toolkit_tarball (the toolkit's source, see ../shared/vendor/README.md; TOOLKIT_TARBALL names another place)" >&2
+      return 1
+    fi
+    if [[ $(sha256sum "$toolkit_tarball" | cut -d' ' -f1) != "$toolkit_sha256" ]]; then
+      say "$toolkit_tarball is not the pinned source (sha256 $toolkit_sha256)" >&2
+      return 1
+    fi
+    say "building the NVIDIA Container Toolkit from ${toolkit_tarball##*/} (log: $out/toolkit-build.log)"
+    if ! docker run --rm -i -v "$toolkit_tarball:/src.tar.gz:ro" wsl-cuda-testbed:bookworm \
+      bash -c "$(toolkit_build_script)" >"$out/toolkit-bin.tar" 2>"$out/toolkit-build.log" </dev/null; then
+      say "the toolkit build failed; last lines of its log:" >&2
+      tail -n 20 "$out/toolkit-build.log" >&2
+      return 1
+    fi
+    # The source's systemd units, Debian packaging and licence travel in the image too.
+    mkdir -p "$out/toolkit-src"
+    tar -C "$out/toolkit-src" -xzf "$toolkit_tarball" --strip-components=1 \
+      "$toolkit_source/deployments/systemd" "$toolkit_source/packaging/debian" "$toolkit_source/LICENSE"
+    tar -C "$out/toolkit-src" -rf "$out/toolkit-bin.tar" deployments packaging LICENSE
+    rm -rf "$out/toolkit-src"
+    docker import --change "LABEL $label=$hash" --change 'CMD ["/nvidia-ctk"]' \
+      "$out/toolkit-bin.tar" "$tag:$hash" >/dev/null
+    rm -f "$out/toolkit-bin.tar"
+    say "toolkit built in $((SECONDS - start))s ($(grep '^built ' "$out/toolkit-build.log" | tr '\n' ' '))"
+  else
+    say "image $tag:$hash holds the toolkit binaries; copying them out"
+  fi
+  rm -rf "$out/toolkit"
+  mkdir -p "$out/toolkit"
+  c=$(docker create "$tag:$hash")
+  docker cp "$c:/." "$out/toolkit/" >/dev/null
+  docker rm "$c" >/dev/null
+  rm -rf "$out/toolkit/.dockerenv" "$out/toolkit/dev" "$out/toolkit/proc" "$out/toolkit/sys" \
+    "$out/toolkit/etc"
+  echo "$hash" >"$out/toolkit/.recipe"
 }
 
 # ---------------------------------------------------------------- downloads
@@ -164,14 +266,48 @@ standins() {
 # distribution (Debian or Ubuntu, any release) does not matter.
 download_docker_io() {
   local dl=$out/downloads
-  if compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null; then
-    say "downloads/ has $(basename "$(compgen -G "$dl/docker.io_*_amd64.deb" | head -n 1)")"
+  if compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null &&
+    compgen -G "$dl/busybox-static_*_amd64.deb" >/dev/null; then
+    say "downloads/ has $(cd "$dl" && echo docker.io_*_amd64.deb busybox-static_*_amd64.deb)"
     return 0
   fi
   mkdir -p "$dl"
   docker run --rm -v "$dl:/dl" wsl-cuda-testbed:bookworm sh -c \
-    'apt-get update -qq && cd /dl && apt-get download -qq docker.io 2>&1 | grep -v unsandboxed || true'
+    'apt-get update -qq && cd /dl && apt-get download -qq docker.io busybox-static 2>&1 | grep -v unsandboxed || true'
   compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null
+  compgen -G "$dl/busybox-static_*_amd64.deb" >/dev/null
+}
+
+# Debian sid's docker.io and docker-cli (Docker 28.x), for the trixie repository. Fetched in
+# the bookworm image with sid's source pinned low (its Release may be past Valid-Until on
+# the mirror), and kept in an image labelled with the recipe's hash, like the toolkit, so a
+# fresh clone copies them out instead of downloading again.
+download_docker_sid() {
+  local dl=$out/downloads/sid tag=wsl-cuda-testbed-downloads hash c
+  hash=$(recipe_hash mirror download_docker_sid)
+  if stamp_ok "$dl/.recipe" "$hash" && compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null; then
+    say "downloads/sid has $(cd "$dl" && echo docker.io_*_amd64.deb docker-cli_*_amd64.deb)"
+    return 0
+  fi
+  rm -rf "$dl" && mkdir -p "$dl"
+  if [[ -n ${TESTBED_REBUILD:-} || $(image_label "$tag:$hash") != "$hash" ]]; then
+    docker run --rm wsl-cuda-testbed:bookworm bash -c "set -e
+      echo 'deb $mirror sid main' >/etc/apt/sources.list.d/sid.list
+      printf 'Package: *\nPin: release n=sid\nPin-Priority: 100\n' >/etc/apt/preferences.d/sid
+      apt-get -o Acquire::Check-Valid-Until=false update -qq
+      mkdir /dl && cd /dl && apt-get download -qq -t sid docker.io docker-cli 2>&1 | grep -v unsandboxed >&2 || true
+      tar -cf - ." >"$out/sid-debs.tar" </dev/null
+    docker import --change "LABEL $label=$hash" --change 'CMD ["/none"]' "$out/sid-debs.tar" \
+      "$tag:$hash" >/dev/null
+    rm -f "$out/sid-debs.tar"
+  fi
+  c=$(docker create "$tag:$hash")
+  docker cp "$c:/." "$dl/" >/dev/null
+  docker rm "$c" >/dev/null
+  rm -rf "${dl:?}/.dockerenv" "${dl:?}/dev" "${dl:?}/proc" "${dl:?}/sys" "${dl:?}/etc"
+  compgen -G "$dl/docker.io_*_amd64.deb" >/dev/null
+  compgen -G "$dl/docker-cli_*_amd64.deb" >/dev/null
+  echo "$hash" >"$dl/.recipe"
 }
 
 # ---------------------------------------------------------------- signed repos
@@ -216,30 +352,26 @@ subst() {
   sed "${script[@]}" "$file"
 }
 
-docker_packages() {
-  local codename=$1 pool=$2 work=$3 v full real src d
-  src=$work/docker.io
+# docker_ce_packages SRC REAL V FULL POOL WORK: docker-ce-cli and docker-ce FULL (upstream
+# V) from the unpacked Debian packages in SRC, whose binaries report REAL; when V is not
+# REAL, the CLI is wrapped to answer with V (version pinning tests).
+docker_ce_packages() {
+  local src=$1 real=$2 v=$3 full=$4 pool=$5 work=$6 d
   local common="Maintainer: Docker <support@docker.com>
 Homepage: https://www.docker.com"
-  real=$(dpkg-deb -f "$src.deb" Version)
-  real=${real%-*} # what the binaries report, e.g. 20.10.24+dfsg1
-  rm -rf "$src" && dpkg-deb -x "$src.deb" "$src"
 
-  for v in "${docker_versions[@]}"; do
-    full="5:$v~3-0~debian-$codename"
-
-    d=$work/docker-ce-cli_$v
-    rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
-    if [[ $v == "${real%%+*}" ]]; then
-      cp -a "$src/usr/bin/docker" "$d/usr/bin/docker"
-    else
-      mkdir -p "$d/usr/libexec/docker/testbed"
-      cp -a "$src/usr/bin/docker" "$d/usr/libexec/docker/testbed/docker"
-      subst "$here/docker/docker-version-wrapper" VERSION="$full" UPSTREAM="$v" REAL="$real" \
-        REAL_RE="${real//./\\\\.}" >"$d/usr/bin/docker"
-      chmod 0755 "$d/usr/bin/docker"
-    fi
-    cat >"$d/DEBIAN/control" <<EOF
+  d=$work/docker-ce-cli_$v
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
+  if [[ $v == "${real%%+*}" ]]; then
+    cp -a "$src/usr/bin/docker" "$d/usr/bin/docker"
+  else
+    mkdir -p "$d/usr/libexec/docker/testbed"
+    cp -a "$src/usr/bin/docker" "$d/usr/libexec/docker/testbed/docker"
+    subst "$here/docker/docker-version-wrapper" VERSION="$full" UPSTREAM="$v" REAL="$real" \
+      REAL_RE="${real//./\\\\.}" >"$d/usr/bin/docker"
+    chmod 0755 "$d/usr/bin/docker"
+  fi
+  cat >"$d/DEBIAN/control" <<EOF
 Package: docker-ce-cli
 Version: $full
 Architecture: amd64
@@ -257,25 +389,25 @@ Description: Docker CLI: the open-source application container engine
  .
  Test-bed stand-in: the docker CLI of Debian's docker.io $real, repacked.
 EOF
-    build_deb "$d" "$pool"
+  build_deb "$d" "$pool"
 
-    d=$work/docker-ce_$v
-    rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/init.d" "$d/etc/default" \
-      "$d/lib/systemd/system"
-    cp -a "$src/usr/sbin/dockerd" "$src/usr/sbin/docker-proxy" "$d/usr/bin/"
-    ln -s tini-static "$d/usr/bin/docker-init"
-    # Debian's init script and socket, with dockerd where docker-ce puts it.
-    sed 's|^DOCKERD=/usr/sbin/dockerd|DOCKERD=/usr/bin/dockerd|' "$src/etc/init.d/docker" \
-      >"$d/etc/init.d/docker"
-    chmod 0755 "$d/etc/init.d/docker"
-    cp -a "$src/etc/default/docker" "$d/etc/default/docker"
-    cp -a "$src/lib/systemd/system/docker.socket" "$d/lib/systemd/system/"
-    cp "$here/docker/docker.service" "$d/lib/systemd/system/docker.service"
-    install -m 0755 "$here/docker/docker-ce.postinst" "$d/DEBIAN/postinst"
-    install -m 0755 "$here/docker/docker-ce.prerm" "$d/DEBIAN/prerm"
-    install -m 0755 "$here/docker/docker-ce.postrm" "$d/DEBIAN/postrm"
-    printf '/etc/default/docker\n/etc/init.d/docker\n' >"$d/DEBIAN/conffiles"
-    cat >"$d/DEBIAN/control" <<EOF
+  d=$work/docker-ce_$v
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/init.d" "$d/etc/default" \
+    "$d/lib/systemd/system"
+  cp -a "$src/usr/sbin/dockerd" "$src/usr/sbin/docker-proxy" "$d/usr/bin/"
+  ln -s tini-static "$d/usr/bin/docker-init"
+  # Debian's init script and socket, with dockerd where docker-ce puts it.
+  sed 's|^DOCKERD=/usr/sbin/dockerd|DOCKERD=/usr/bin/dockerd|' "$src/etc/init.d/docker" \
+    >"$d/etc/init.d/docker"
+  chmod 0755 "$d/etc/init.d/docker"
+  cp -a "$src/etc/default/docker" "$d/etc/default/docker"
+  cp -a "$src/lib/systemd/system/docker.socket" "$d/lib/systemd/system/"
+  cp "$here/docker/docker.service" "$d/lib/systemd/system/docker.service"
+  install -m 0755 "$here/docker/docker-ce.postinst" "$d/DEBIAN/postinst"
+  install -m 0755 "$here/docker/docker-ce.prerm" "$d/DEBIAN/prerm"
+  install -m 0755 "$here/docker/docker-ce.postrm" "$d/DEBIAN/postrm"
+  printf '/etc/default/docker\n/etc/init.d/docker\n' >"$d/DEBIAN/conffiles"
+  cat >"$d/DEBIAN/control" <<EOF
 Package: docker-ce
 Version: $full
 Architecture: amd64
@@ -294,8 +426,34 @@ Description: Docker: the open-source application container engine
  Test-bed stand-in: dockerd and docker-proxy of Debian's docker.io $real,
  repacked (docker-init is Debian's tini-static).
 EOF
-    build_deb "$d" "$pool"
+  build_deb "$d" "$pool"
+}
+
+docker_packages() {
+  local codename=$1 pool=$2 work=$3 v real src num
+  local common="Maintainer: Docker <support@docker.com>
+Homepage: https://www.docker.com"
+  src=$work/docker.io
+  real=$(dpkg-deb -f "$src.deb" Version)
+  real=${real%-*} # what the binaries report, e.g. 20.10.24+dfsg1
+  rm -rf "$src" && dpkg-deb -x "$src.deb" "$src"
+  for v in "${docker_versions[@]}"; do
+    docker_ce_packages "$src" "$real" "$v" "5:$v~3-0~debian-$codename" "$pool" "$work"
   done
+  # trixie also gets a current Docker: sid's docker.io and docker-cli (CDI on by default
+  # since 28.2), as docker-ce's version scheme numbers it (5:28.5.2-1~debian.13~trixie).
+  if [[ $codename == trixie ]]; then
+    src=$work/docker-sid
+    real=$(dpkg-deb -f "$src/docker.io.deb" Version)
+    real=${real%-*}
+    rm -rf "$src/root" && dpkg-deb -x "$src/docker.io.deb" "$src/root" &&
+      dpkg-deb -x "$src/docker-cli.deb" "$src/root"
+    # sid's docker.io keeps its units in /usr/lib/systemd/system.
+    mkdir -p "$src/root/lib/systemd/system"
+    cp -a "$src/root/usr/lib/systemd/system/." "$src/root/lib/systemd/system/"
+    num=13
+    docker_ce_packages "$src/root" "$real" "${real%%+*}" "5:${real%%+*}-1~debian.$num~$codename" "$pool" "$work"
+  fi
 
   # containerd.io bundles containerd and runc upstream; here it brings Debian's.
   d=$work/containerd.io
@@ -416,47 +574,71 @@ Description: NVIDIA container runtime library (command-line tools)
 EOF
   build_deb "$d" "$dest"
 
+  # The real packages' contents (packaging/debian/*.install of the toolkit's source), with
+  # the binaries built from it for this version (toolkit_binaries).
+  local bin=$out/toolkit/$v deb=$out/toolkit/packaging/debian units=$out/toolkit/deployments/systemd
   d=$work/nvidia-container-toolkit-base_$v
-  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/nvidia-container-runtime"
-  subst "$here/nvidia/nvidia-ctk" VERSION="$v" UPSTREAM="$u" >"$d/usr/bin/nvidia-ctk"
-  subst "$here/nvidia/nvidia-container-runtime" VERSION="$v" UPSTREAM="$u" \
-    >"$d/usr/bin/nvidia-container-runtime"
-  chmod 0755 "$d/usr/bin/nvidia-ctk" "$d/usr/bin/nvidia-container-runtime"
-  cp "$here/nvidia/config.toml" "$d/etc/nvidia-container-runtime/config.toml"
-  echo /etc/nvidia-container-runtime/config.toml >"$d/DEBIAN/conffiles"
+  rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/usr/share/doc/nvidia-container-toolkit-base"
+  install -m 0755 "$bin/nvidia-ctk" "$bin/nvidia-container-runtime" "$bin/nvidia-cdi-hook" \
+    "$bin/nvidia-container-runtime.cdi" "$bin/nvidia-container-runtime.legacy" "$d/usr/bin/"
+  install -m 0644 "$out/toolkit/LICENSE" "$d/usr/share/doc/nvidia-container-toolkit-base/copyright"
+  # Upstream's postinst writes /etc/nvidia-container-runtime/config.toml (`nvidia-ctk config
+  # --in-place`: the defaults, kept settings); the units came with 1.18.0.
+  if dpkg --compare-versions "$u" ge "$toolkit_units_since"; then
+    mkdir -p "$d/lib/systemd/system" "$d/etc/nvidia-container-toolkit"
+    install -m 0644 "$units/nvidia-cdi-refresh.service" "$units/nvidia-cdi-refresh.path" \
+      "$d/lib/systemd/system/"
+    install -m 0644 "$units/nvidia-cdi-refresh.env" "$d/etc/nvidia-container-toolkit/"
+    echo /etc/nvidia-container-toolkit/nvidia-cdi-refresh.env >"$d/DEBIAN/conffiles"
+    awk -v snippet="$here/nvidia/systemd.postinst" \
+      '$0 == "#DEBHELPER#" { while ((getline l < snippet) > 0) print l; next } { print }' \
+      "$deb/nvidia-container-toolkit-base.postinst" >"$d/DEBIAN/postinst"
+    install -m 0755 "$here/nvidia/systemd.prerm" "$d/DEBIAN/prerm"
+    install -m 0755 "$here/nvidia/systemd.postrm" "$d/DEBIAN/postrm"
+  else
+    sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit-base.postinst" >"$d/DEBIAN/postinst"
+  fi
+  chmod 0755 "$d/DEBIAN/postinst"
   cat >"$d/DEBIAN/control" <<EOF
 Package: nvidia-container-toolkit-base
 Version: $v
 Architecture: amd64
 $common
 Installed-Size: 0
-Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
+Pre-Depends: init-system-helpers (>= 1.54~)
+Depends: libc6 (>= 2.34)
+Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook, nvidia-container-toolkit (<= 1.10.0-1)
 Replaces: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
 Section: utils
 Priority: optional
 Description: NVIDIA Container Toolkit Base
- Test-bed stand-in for nvidia-ctk and nvidia-container-runtime.
+ Provides tools such as the NVIDIA Container Runtime and NVIDIA Container Toolkit CLI to enable GPU support in containers.
+ .
+ Test bed: built from the toolkit's v1.20.0 source, reporting version $u.
 EOF
   build_deb "$d" "$dest"
 
   d=$work/nvidia-container-toolkit_$v
   rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
-  subst "$here/nvidia/nvidia-container-runtime-hook" VERSION="$v" UPSTREAM="$u" \
-    >"$d/usr/bin/nvidia-container-runtime-hook"
-  chmod 0755 "$d/usr/bin/nvidia-container-runtime-hook"
+  install -m 0755 "$bin/nvidia-container-runtime-hook" "$d/usr/bin/"
+  sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit.postinst" >"$d/DEBIAN/postinst"
+  sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit.postrm" >"$d/DEBIAN/postrm"
+  chmod 0755 "$d/DEBIAN/postinst" "$d/DEBIAN/postrm"
   cat >"$d/DEBIAN/control" <<EOF
 Package: nvidia-container-toolkit
 Version: $v
 Architecture: amd64
 $common
 Installed-Size: 0
-Depends: nvidia-container-toolkit-base (= $v), libnvidia-container-tools (>= $v), libnvidia-container-tools (<< 2.0.0)
+Depends: nvidia-container-toolkit-base (= $v), libnvidia-container-tools (= $v), libnvidia-container-tools (<< 2.0.0), libc6 (>= 2.34)
 Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
 Replaces: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
 Section: utils
 Priority: optional
 Description: NVIDIA Container toolkit
- Test-bed stand-in for nvidia-container-runtime-hook.
+ Provides tools and utilities to enable GPU support in containers.
+ .
+ Test bed: built from the toolkit's v1.20.0 source, reporting version $u.
 EOF
   build_deb "$d" "$dest"
 }
@@ -513,12 +695,14 @@ nvidia_repo() {
 }
 
 repos() {
-  local hash files fpr_docker fpr_nvidia fpr_wrong deb
+  local hash files fpr_docker fpr_nvidia fpr_wrong deb sid sid_cli
   deb=$(compgen -G "$out/downloads/docker.io_*_amd64.deb" | head -n 1)
+  sid=$(compgen -G "$out/downloads/sid/docker.io_*_amd64.deb" | head -n 1)
+  sid_cli=$(compgen -G "$out/downloads/sid/docker-cli_*_amd64.deb" | head -n 1)
   mapfile -t files < <(cd "$repo" && find tests/testbed/docker tests/testbed/nvidia -type f | sort)
-  hash=$( (echo "${deb##*/}"; recipe_hash codenames docker_versions containerd_version \
-    buildx_version compose_version nvidia_stable nvidia_experimental nvidia_docker2_version \
-    repos new_key sign build_deb subst docker_packages plugin_package docker_repo \
+  hash=$( (echo "${deb##*/} ${sid##*/} ${sid_cli##*/}"; cat "$out/toolkit/.recipe"; recipe_hash codenames docker_versions containerd_version \
+    buildx_version compose_version nvidia_stable nvidia_experimental nvidia_docker2_version toolkit_units_since \
+    repos new_key sign build_deb subst docker_ce_packages docker_packages plugin_package docker_repo \
     nvidia_packages nvidia_docker2_package nvidia_repo -- "${files[@]}") | hash_of)
   if stamp_ok "$out/repos/.recipe" "$hash"; then
     say "repos/ is up to date ($hash)"
@@ -531,6 +715,9 @@ repos() {
   keys=$out/work/keys
   mkdir -p "$keys"
   cp "$deb" "$out/work/docker.io.deb"
+  mkdir -p "$out/work/docker-sid"
+  cp "$sid" "$out/work/docker-sid/docker.io.deb"
+  cp "$sid_cli" "$out/work/docker-sid/docker-cli.deb"
 
   fpr_docker=$(new_key docker "Docker Release (CE deb) test bed <docker@testbed.invalid>")
   fpr_nvidia=$(new_key nvidia "NVIDIA CORPORATION test bed <cudatools@testbed.invalid>")
@@ -553,19 +740,31 @@ repos() {
 
 nbody_image() {
   local tag=nvcr.io/nvidia/k8s/cuda-sample:nbody hash root=$out/nbody-root
-  hash=$(recipe_hash nbody_image -- tests/testbed/nbody/nbody.c)
+  local busybox lib
+  busybox=$(compgen -G "$out/downloads/busybox-static_*_amd64.deb" | head -n 1)
+  hash=$( (echo "${busybox##*/}"; recipe_hash nbody_image -- tests/testbed/nbody/nbody.c) | hash_of)
   if [[ -z ${TESTBED_REBUILD:-} && $(image_label "$tag") == "$hash" && -f $out/nbody-image.tar ]] &&
     stamp_ok "$out/nbody-image.recipe" "$hash"; then
     say "image $tag and nbody-image.tar are up to date ($hash)"
     return 0
   fi
   rm -rf "$root"
-  mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc"
+  mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc/ld.so.conf.d" "$root/bin" "$root/usr/bin"
   chmod 1777 "$root/tmp"
-  # Static: the image holds nothing else. -ffast-math lets gcc vectorise the inner loop,
-  # keeping the default run well under a second on a busy CI machine.
-  gcc -O3 -ffast-math -static -Wall -Wextra -o "$root/usr/local/bin/nbody" \
-    "$here/nbody/nbody.c" -lm
+  # Dynamic, as the real sample: it dlopens libcuda.so.1, which only the toolkit's
+  # injection provides. The image carries the C library it was linked with (the build
+  # host's glibc: the loader, libc, libm), and no libcuda. -ffast-math lets gcc vectorise
+  # the inner loop, keeping the default run well under a second on a busy CI machine.
+  gcc -O3 -ffast-math -Wall -Wextra -o "$root/usr/local/bin/nbody" "$here/nbody/nbody.c" -lm -ldl
+  for lib in $(ldd "$root/usr/local/bin/nbody" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  echo 'include /etc/ld.so.conf.d/*.conf' >"$root/etc/ld.so.conf"
+  # The real image is an Ubuntu with a shell and coreutils: here Debian's busybox-static.
+  dpkg-deb --fsys-tarfile "$busybox" | tar -xO ./bin/busybox >"$root/bin/busybox"
+  chmod 0755 "$root/bin/busybox"
+  for lib in sh ls cat test stat readlink head grep find; do ln -s busybox "$root/bin/$lib"; done
   echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
   tar -C "$root" --numeric-owner --owner=0 --group=0 -cf - . |
     docker import --change "LABEL $label=$hash" \
@@ -589,7 +788,9 @@ main() {
   fi
   timed "base images" base_images
   timed "WSL stand-ins" standins
+  timed "toolkit" toolkit_binaries
   timed "docker.io download" download_docker_io
+  timed "sid docker.io download" download_docker_sid
   timed "signed repos" repos
   timed "N-body image" nbody_image
   say "done in $((SECONDS - start))s: $out"

@@ -16,9 +16,9 @@ trap cleanup EXIT
 
 docker run -d --name "$name" --cap-add=ALL --cap-drop=SYS_RESOURCE \
   --security-opt seccomp=unconfined --security-opt apparmor=unconfined --cgroupns=host \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /var/lib/docker:exec \
+  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /var/lib/docker:exec --tmpfs /var/lib/containers:exec \
   -v "$repo/.cache/testbed:/srv/testbed:ro" -v "$repo/.cache/testbed/repos:/srv/mirror:ro" \
-  "wsl-cuda-testbed:$codename" sleep infinity >/dev/null
+  "wsl-cuda-testbed:$codename" sh -c 'mount -o remount,rw /proc/sys && exec sleep infinity' >/dev/null
 
 docker exec -i -e CODENAME="$codename" "$name" bash -euo pipefail <<'EOF'
 export DEBIAN_FRONTEND=noninteractive
@@ -52,30 +52,50 @@ apt-get install -y -q docker-ce docker-ce-cli containerd.io docker-buildx-plugin
 dpkg-query -W docker-ce docker-ce-cli containerd.io nvidia-container-toolkit \
   nvidia-container-toolkit-base libnvidia-container-tools libnvidia-container1
 
+step "the toolkit's binaries are the ones built from its source, reporting the package's version"
+nvidia-ctk --version | tee /tmp/ctk.log
+grep -qx 'NVIDIA Container Toolkit CLI version 1.18.0' /tmp/ctk.log
+nvidia-container-runtime-hook -version | grep -qx 'NVIDIA Container Runtime Hook version 1.18.0'
+grep -q '^mode = "auto"' /etc/nvidia-container-runtime/config.toml
+
 step "WSL stand-ins (what tests/testbed/prepare-wsl.yml lays out)"
-install -d /usr/lib/wsl/lib /usr/lib/wsl/drivers/nvlti.inf_amd64_8f2a4b3c9d1e6f07
-for f in libdxcore.so libcuda.so libcuda.so.1 libcuda.so.1.1 libnvidia-ml.so.1 nvidia-smi; do
-  install -m 0555 "/srv/testbed/standins/$f" /usr/lib/wsl/lib/
-done
-install -m 0555 /srv/testbed/standins/libcuda.so.1.1 /srv/testbed/standins/nvidia-smi \
-  /usr/lib/wsl/drivers/nvlti.inf_amd64_8f2a4b3c9d1e6f07/
+store=/usr/lib/wsl/drivers/nv_dispi.inf_amd64_8f2a4b3c9d1e6f07
+install -d /usr/lib/wsl/lib "$store"
+cp -a /srv/testbed/standins/. /usr/lib/wsl/lib/ && rm -f /usr/lib/wsl/lib/.recipe
+cp -a /srv/testbed/driver-store/. "$store/"
 echo /usr/lib/wsl/lib >/etc/ld.so.conf.d/ld.wsl.conf
 ldconfig 2>/dev/null
+
+step "no /dev/dxg: the real nvidia-ctk finds no adapter"
+if nvidia-ctk cdi generate --mode=wsl --output=/tmp/nodxg.yaml >/tmp/gen.log 2>&1; then exit 1; fi
+tail -n 1 /tmp/gen.log
+grep -q 'no driver store paths found' /tmp/gen.log
 mknod -m 0666 /dev/dxg c 10 63
 
-step "dockerd in the background, N-body with --gpus all"
+step "the real nvidia-ctk cdi generate --mode=wsl reads the stand-in driver store"
+nvidia-ctk cdi generate --mode=wsl --output=/etc/cdi/nvidia.yaml 2>&1 | grep -E 'driver store|Generated'
+grep -q "hostPath: $store/libcuda.so.1.1" /etc/cdi/nvidia.yaml
+grep -q 'hostPath: /usr/lib/wsl/lib/libdxcore.so' /etc/cdi/nvidia.yaml
+grep -q 'path: /dev/dxg' /etc/cdi/nvidia.yaml
+nvidia-ctk cdi list 2>/dev/null | tee /tmp/list.log
+grep -qx 'nvidia.com/gpu=all' /tmp/list.log
+
+step "dockerd in the background, N-body with --gpus all (the hook, legacy mode)"
 start_dockerd
 docker version --format 'client {{.Client.Version}}, server {{.Server.Version}}'
 docker load -i /srv/testbed/nbody-image.tar
 docker run --rm --gpus all "$img" nbody -gpu -benchmark | tee /tmp/nbody.log
 grep -q 'single-precision GFLOP/s at 20 flops per interaction' /tmp/nbody.log
+grep -qF '> Compute 8.6 CUDA device: [NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/nbody.log
+docker run --rm --gpus all "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1 /usr/lib/wsl/lib/libdxcore.so && nvidia-smi -L"
+test "$(docker run --rm --gpus all "$img" readlink -f "$store/libcuda.so.1")" = "$store/libcuda.so.1.1"
 
-step "no --gpus: the sample sees no device"
+step "no --gpus: the sample finds no libcuda.so.1 and no device"
 if docker run --rm "$img" nbody -gpu -benchmark >/tmp/nogpu.log 2>&1; then exit 1; fi
 tail -n 1 /tmp/nogpu.log
 grep -q 'Error: only 0 Devices available, 1 requested.  Exiting.' /tmp/nogpu.log
 
-step "no /dev/dxg: the hook fails like the real one"
+step "no /dev/dxg: nvidia-container-cli fails like the real one"
 mv /dev/dxg /tmp/dxg
 if docker run --rm --gpus all "$img" nbody -gpu -benchmark >/tmp/nodxg.log 2>&1; then exit 1; fi
 mv /tmp/dxg /dev/dxg
@@ -91,21 +111,41 @@ if docker run --rm --gpus all "$img" nbody -gpu -benchmark >/tmp/nohook.log 2>&1
 cat /tmp/nohook.log
 grep -q 'could not select device driver "" with capabilities: \[\[gpu\]\]' /tmp/nohook.log
 
-step "restarted dockerd with the nvidia runtime registered"
+step "restarted dockerd with the nvidia runtime registered (the real runtime, auto mode: jit-cdi)"
 stop_dockerd
 nvidia-ctk runtime configure --runtime=docker
 start_dockerd
 docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'
-docker run --rm --runtime=nvidia "$img" nbody -gpu -benchmark | tail -n 1
-nvidia-ctk cdi generate --mode=wsl --output=/etc/cdi/nvidia.yaml
-nvidia-ctk cdi list
-stop_dockerd
+docker run --rm --runtime=nvidia "$img" nbody -gpu -benchmark | tee /tmp/runtime.log | tail -n 4
+grep -qF '[NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/runtime.log
+docker run --rm --runtime=nvidia "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1"
+test "$(docker run --rm --runtime=nvidia "$img" readlink -f "$store/libcuda.so.1")" = "$store/libcuda.so.1.1"
+if [ "$CODENAME" = trixie ]; then
+  step "Docker 28 (CDI on by default): --device nvidia.com/gpu=all from the generated spec"
+  docker version --format '{{.Server.Version}}' | grep -q '^28\.'
+  docker run --rm --device nvidia.com/gpu=all "$img" nbody -gpu -benchmark | tee /tmp/cdi.log | tail -n 4
+  grep -qF '[NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/cdi.log
+  docker run --rm --device nvidia.com/gpu=all "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1 && nvidia-smi -L"
+  stop_dockerd
+
+  step "podman (trixie's) with the same CDI device"
+  apt-get install -y -q podman runc >/tmp/podman.log 2>&1 || { tail -20 /tmp/podman.log; exit 1; }
+  podman --version
+  podman load -q -i /srv/testbed/nbody-image.tar
+  podman run --rm --network=none --device nvidia.com/gpu=all "$img" nbody -gpu -benchmark | tee /tmp/podman.log | tail -n 4
+  grep -qF '[NVIDIA GeForce RTX 3070 Laptop GPU]' /tmp/podman.log
+  podman run --rm --network=none --device nvidia.com/gpu=all "$img" sh -c "test -c /dev/dxg && ls $store/libcuda.so.1.1"
+  if podman run --rm --network=none "$img" nbody -gpu -benchmark >/tmp/podman-nogpu.log 2>&1; then exit 1; fi
+  tail -n 1 /tmp/podman-nogpu.log
+else
+  stop_dockerd
+fi
 
 step "pinning: all four toolkit packages to 1.17.8-1, Docker to the pre-19.03 stand-in"
 apt-get install -y -q --allow-downgrades nvidia-container-toolkit=1.17.8-1 \
   nvidia-container-toolkit-base=1.17.8-1 libnvidia-container-tools=1.17.8-1 \
   libnvidia-container1=1.17.8-1 >/tmp/pin.log 2>&1 || { tail -20 /tmp/pin.log; exit 1; }
-nvidia-ctk --version | head -n 1
+nvidia-ctk --version | head -n 1 | grep -x 'NVIDIA Container Toolkit CLI version 1.17.8'
 old=$(apt-cache madison docker-ce | awk '$3 ~ /^5:18\.09/ { print $3; exit }')
 apt-get install -y -q --allow-downgrades "docker-ce=$old" "docker-ce-cli=$old" >/tmp/pin.log 2>&1 ||
   { tail -20 /tmp/pin.log; exit 1; }

@@ -3,21 +3,22 @@
  *
  * It prints what the real sample prints (usage block, NOTE, mode lines, device lines,
  * benchmark lines) and really computes the all-pairs N-body integration it describes,
- * on the CPU, reporting the measured time. Whether it "has a GPU" is decided the way
- * the container sees it: the test bed's nvidia-container-runtime-hook stand-in leaves
- * /.nvidia-standin-gpu (GPU name and compute capability) in the container's root file
- * system when Docker ran it with --gpus; without it the sample fails like the real one
- * does when no device is visible.
+ * on the CPU, reporting the measured time. Like the real sample it finds its GPU through
+ * the CUDA driver, libcuda.so.1, which is not in the image: only what the NVIDIA
+ * Container Toolkit injects (the WSL driver store's libcuda.so.1.1, with the loader
+ * cache updated for it) makes it loadable. It reports the device name and compute
+ * capability the driver answers; without a driver (or a driver with no device) it
+ * fails as the real one does: "Error: only 0 Devices available, 1 requested.  Exiting."
  *
- * Build: gcc -O2 -static -o nbody nbody.c -lm
+ * Build: gcc -O2 -o nbody nbody.c -lm -ldl (dynamic: dlopen needs the loader)
  */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define MARKER "/.nvidia-standin-gpu"
 #define BLOCK_SIZE 256
 #define DEFAULT_BODIES 4096
 #define ITERATIONS 10
@@ -69,26 +70,45 @@ static void show_help(void)
     printf("\t-tipsy=<file.bin> (load a tipsy model file for simulation)\n\n");
 }
 
-/* Number of GPUs the container was given: 1 with the hook's marker, else 0. */
+/* The CUDA driver API as the sample's runtime reaches it: libcuda.so.1, loaded through
+ * the container's loader cache, which only the toolkit's injection fills. */
+typedef int (*cu_init_t)(unsigned int);
+typedef int (*cu_count_t)(int *);
+typedef int (*cu_get_t)(int *, int);
+typedef int (*cu_name_t)(char *, int, int);
+typedef int (*cu_attr_t)(int *, int, int);
+
+#define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75
+#define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR 76
+
+/* Number of CUDA devices the driver reports (0 when there is no driver, as
+ * cudaGetDeviceCount leaves it), and device 0's name and compute capability. */
 static int find_gpu(struct gpu *gpu)
 {
-    FILE *f = fopen(MARKER, "r");
-    char line[512];
+    void *lib = dlopen("libcuda.so.1", RTLD_NOW);
+    cu_init_t cu_init;
+    cu_count_t cu_count;
+    cu_get_t cu_get;
+    cu_name_t cu_name;
+    cu_attr_t cu_attr;
+    int count = 0, dev = 0;
 
-    strcpy(gpu->name, "NVIDIA GeForce RTX 3070 Laptop GPU");
-    gpu->major = 8;
-    gpu->minor = 6;
-    if (f == NULL)
+    if (lib == NULL)
         return 0;
-    while (fgets(line, sizeof line, f) != NULL) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "name=", 5) == 0 && line[5] != '\0')
-            snprintf(gpu->name, sizeof gpu->name, "%s", line + 5);
-        else if (strncmp(line, "compute_cap=", 12) == 0)
-            sscanf(line + 12, "%d.%d", &gpu->major, &gpu->minor);
-    }
-    fclose(f);
-    return 1;
+    cu_init = (cu_init_t)dlsym(lib, "cuInit");
+    cu_count = (cu_count_t)dlsym(lib, "cuDeviceGetCount");
+    cu_get = (cu_get_t)dlsym(lib, "cuDeviceGet");
+    cu_name = (cu_name_t)dlsym(lib, "cuDeviceGetName");
+    cu_attr = (cu_attr_t)dlsym(lib, "cuDeviceGetAttribute");
+    if (!cu_init || !cu_count || !cu_get || !cu_name || !cu_attr)
+        return 0;
+    if (cu_init(0) != 0 || cu_count(&count) != 0 || count < 1)
+        return 0;
+    if (cu_get(&dev, 0) != 0 || cu_name(gpu->name, (int)sizeof gpu->name, dev) != 0 ||
+        cu_attr(&gpu->major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev) != 0 ||
+        cu_attr(&gpu->minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev) != 0)
+        return 0;
+    return count;
 }
 
 /* As the samples' helper_cuda.h _ConvertSMVer2ArchName. */
