@@ -236,6 +236,19 @@ def fleet_row(host, ping=None, wsl_gpu=None, docker=None, toolkit=None, nbody=No
     timestamp = reader.string('nbody report timestamp', report.get('timestamp'))
     cause = reader.string('nbody report cause', report.get('cause'))
     remedy = reader.string('nbody report remedy', report.get('remedy'))
+    paths = {}
+    for name, entry in sorted(reader.mapping('nbody report paths', report.get('paths')).items(), key=lambda i: str(i[0])):
+        name = str(name)
+        entry = reader.mapping('nbody report paths.%s' % name, entry)
+        paths[name] = reader.flag('nbody report paths.%s.passed' % name, entry.get('passed'))
+        # The --gpus all path is the report's own passed, judged below.
+        if name != 'gpus' and entry and paths[name] is not True:
+            why = (reader.string('nbody report paths.%s.cause' % name, entry.get('cause'))
+                   or reader.string('nbody report paths.%s.error' % name, entry.get('error')) or 'see the report')
+            failed.append({'name': 'path ' + name, 'fatal': True,
+                           'message': _text('the %s path of the smoke test failed: %s' % (name, why), 300),
+                           'remedy': (reader.string('nbody report paths.%s.remedy' % name, entry.get('remedy'))
+                                      or 'run site.yml --tags nbody_smoke and read its output')})
     if report_error:
         failed.append({'name': 'nbody', 'fatal': True,
                        'message': 'the smoke-test report at %s cannot be read: %s' % (nbody_report, report_error),
@@ -261,6 +274,8 @@ def fleet_row(host, ping=None, wsl_gpu=None, docker=None, toolkit=None, nbody=No
         'toolkit': (toolkit_version or '').strip() or None,
         'gflops': gflops,
         'nbody_passed': passed,
+        'paths': paths,
+        'path_cells': ['%s: %s' % (name, {True: 'passed', False: 'FAILED'}.get(ok, 'unknown')) for name, ok in paths.items()],
         'nbody_timestamp': timestamp,
         'checks': checks,
     }

@@ -407,3 +407,38 @@ def test_host_text_is_never_evaluated_through_the_templates(tmp_path):
     # The whole structure, templated as a variable, is unchanged too.
     assert _templar({'rows': rows}).template(trust_as_template('{{ rows }}')) == rows
     assert not os.path.exists(str(marker))
+
+
+# ---------------------------------------------------------------- the smoke test's paths (CDI, NVML)
+
+def test_every_path_is_shown_and_a_failed_one_fails_the_host():
+    report = dict(REPORT, all_passed=False, paths={
+        'gpus': {'passed': True, 'error': None},
+        'cdi_docker': {'passed': True, 'error': None},
+        'cdi_podman': {'passed': False, 'error': 'Error: setting up CDI devices: unknown field additionalGids',
+                       'cause': 'podman is older than the spec', 'remedy': 'Run site.yml again.'},
+        'nvml': {'passed': True, 'error': None},
+    })
+    record = row(nbody=slurp(report))
+    assert record['paths'] == {'cdi_docker': True, 'cdi_podman': False, 'gpus': True, 'nvml': True}
+    assert record['path_cells'] == ['cdi_docker: passed', 'cdi_podman: FAILED', 'gpus: passed', 'nvml: passed']
+    assert record['status'] == 'failed'
+    assert names(record) == ['path cdi_podman']
+    check = record['failed_checks'][0]
+    assert check['message'] == 'the cdi_podman path of the smoke test failed: podman is older than the spec'
+    assert check['remedy'] == 'Run site.yml again.' and check['fatal'] is True
+
+
+def test_a_report_without_paths_has_none():
+    record = row()
+    assert record['paths'] == {} and record['path_cells'] == [] and record['status'] == 'ok'
+
+
+def test_a_path_of_the_wrong_type_is_invalid_data():
+    record = row(nbody=slurp(dict(REPORT, paths={'nvml': {'passed': 'yes'}, 'cdi_docker': 'ok'})))
+    assert record['paths'] == {'cdi_docker': None, 'nvml': None}
+    assert record['path_cells'] == ['cdi_docker: unknown', 'nvml: unknown']
+    assert record['status'] == 'failed'
+    data = [c for c in record['failed_checks'] if c['name'] == 'data'][0]
+    assert 'nbody report paths.cdi_docker is a string, expected a mapping' in data['message']
+    assert 'nbody report paths.nvml.passed is a string, expected true or false' in data['message']
