@@ -32,7 +32,8 @@ def test_refreshed_in_check_mode_changes_nothing(tmp_path, run_module):
     assert out["action"] == "regenerated"
     assert out["messages"][0].startswith("would regenerate /etc/cdi/nvidia.json (it is stale:")
     with open(os.path.join(str(tmp_path), "etc/cdi/nvidia.json")) as handle:
-        assert STORE in handle.read() and NEW_STORE not in text
+        written = handle.read()
+    assert written == text and NEW_STORE not in written
 
 
 def test_refreshed_without_generating_removes_a_stale_spec(tmp_path, run_module):
