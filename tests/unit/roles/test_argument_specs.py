@@ -15,7 +15,9 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ROLES = os.path.join(REPO, "roles")
 ROLE_NAMES = sorted(
-    name for name in os.listdir(ROLES) if os.path.isfile(os.path.join(ROLES, name, "tasks", "main.yml"))
+    # Public roles; _common is internal and has no options of its own.
+    name for name in os.listdir(ROLES)
+    if not name.startswith("_") and os.path.isfile(os.path.join(ROLES, name, "tasks", "main.yml"))
 )
 
 
