@@ -1,0 +1,222 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) wsl.cuda maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: apt_repo_check
+short_description: Check that an apt repository answers and is signed by its pinned key, before its source is written
+version_added: 0.3.0
+description:
+  - For each release directory in O(repositories) (Docker's C(<url>/dists/<codename>/), one of NVIDIA's flat
+    C(<base>/<channel>/deb/<arch>/)), fetches C(InRelease), or C(Release) and C(Release.gpg), verifies it with
+    C(gpgv) against O(key) alone and checks that its primary-key fingerprint is O(fingerprint), that it is not
+    past its C(Valid-Until), that it lists each package index of the entry's C(indexes) and that the index
+    served matches the SHA-256 listed there.
+  - Reads the versions of O(packages) from those indexes, so that a pinned version can be checked before
+    the source exists (RV(versions)).
+  - When O(source) already holds exactly O(source_lines) and O(packages) is empty, nothing is fetched (the
+    source in place was checked when it was written, and apt reads it already): a second run makes no
+    network request.
+  - Fails when any repository is not usable, with one problem per repository in RV(problems), each naming
+    the entry's C(variable), the URL and the reason. The module writes nothing.
+author:
+  - wsl.cuda maintainers (@wsl-cuda)
+options:
+  key:
+    description: The pinned key, ASCII-armored (the C(key) that M(wsl.cuda.pinned_key) returns).
+    type: str
+    required: true
+  fingerprint:
+    description: The pinned primary-key fingerprint, 40 hex digits; spaces and case are ignored.
+    type: str
+    required: true
+  repositories:
+    description: The release directories the source will name.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      url:
+        description: The directory that holds C(InRelease) or C(Release); C(https://), C(http://) or C(file://).
+        type: str
+        required: true
+      indexes:
+        description: The package indexes the source reads, relative to O(repositories[].url), without compression suffix.
+        type: list
+        elements: str
+        default: [Packages]
+      variable:
+        description: The variable the user sets to change this URL; every problem names it.
+        type: str
+        required: true
+  packages:
+    description: Package names whose versions RV(versions) lists.
+    type: list
+    elements: str
+    default: []
+  source:
+    description: The apt source file the caller would write.
+    type: path
+  source_lines:
+    description: The C(deb) lines of O(source) (comments aside) the caller would write.
+    type: list
+    elements: str
+    default: []
+  proxy_env:
+    description:
+      - Proxy variables for the downloads (as the fact C(proxy_environment) of the C(wsl.cuda.proxy) role),
+        set in the module's own process only. Not logged.
+    type: dict
+    default: {}
+  timeout:
+    description: Seconds to wait for each download.
+    type: int
+    default: 30
+  validate_certs:
+    description: Whether HTTPS certificates are checked.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Writes nothing.
+notes:
+  - Uses C(gpgv), which apt itself depends on.
+"""
+
+EXAMPLES = r"""
+- name: Check Docker's repository before its source is written
+  wsl.cuda.apt_repo_check:
+    key: "{{ __docker_key.key }}"
+    fingerprint: 9DC858229FC7DD38854AE2D88D81803C0EBFCD88
+    repositories:
+      - url: https://download.docker.com/linux/debian/dists/bookworm/
+        indexes: [stable/binary-amd64/Packages]
+        variable: docker_engine_repo_url
+    packages: [docker-ce]
+  register: __docker_repo
+"""
+
+RETURN = r"""
+repositories:
+  description: One result per entry of O(repositories).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{url: "https://download.docker.com/linux/debian/dists/bookworm/", variable: docker_engine_repo_url,
+            release: InRelease, problem: null, versions: {docker-ce: ["5:27.3.1-1~debian.12~bookworm"]}}]
+versions:
+  description: The versions of each of O(packages) over all repositories, in index order.
+  returned: always
+  type: dict
+  sample: {docker-ce: ["5:27.3.1-1~debian.12~bookworm", "5:27.3.0-1~debian.12~bookworm"]}
+problems:
+  description: One sentence per unusable repository, naming its variable, URL and reason; empty on success.
+  returned: always
+  type: list
+  elements: str
+  sample: ["nvidia_repo_base_url: the repository at https://example.com/stable/deb/amd64/ does not answer (...)"]
+skipped:
+  description: Whether nothing was fetched because O(source) already holds O(source_lines).
+  returned: always
+  type: bool
+  sample: false
+"""
+
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import fetch_url
+
+from ansible_collections.wsl.cuda.plugins.module_utils.apt_repo import FetchError, check_repository
+from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import OpenPGPError, dearmor
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+
+
+def source_lines_in_place(path, lines):
+    """Whether the file at path holds exactly these lines, comments and blank lines aside."""
+    if not path or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            current = [line.strip() for line in handle if line.strip() and not line.lstrip().startswith("#")]
+    except OSError:
+        return False
+    return current == [line.strip() for line in lines]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            key=dict(type="str", required=True, no_log=False),
+            fingerprint=dict(type="str", required=True),
+            repositories=dict(type="list", elements="dict", required=True, options=dict(
+                url=dict(type="str", required=True),
+                indexes=dict(type="list", elements="str", default=["Packages"]),
+                variable=dict(type="str", required=True),
+            )),
+            packages=dict(type="list", elements="str", default=[]),
+            source=dict(type="path"),
+            source_lines=dict(type="list", elements="str", default=[]),
+            proxy_env=dict(type="dict", default={}, no_log=True),
+            timeout=dict(type="int", default=30),
+            validate_certs=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    empty = dict((name, []) for name in params["packages"])
+    if not params["packages"] and source_lines_in_place(params["source"], params["source_lines"]):
+        module.exit_json(changed=False, repositories=[], versions=empty, problems=[], skipped=True)
+
+    pinned = re.sub(r"\s", "", params["fingerprint"]).upper()
+    try:
+        key_binary = b"".join(dearmor(params["key"]))
+    except OpenPGPError as exc:
+        module.fail_json(msg="The pinned key given to apt_repo_check is not ASCII-armored OpenPGP: %s" % exc)
+    if not key_binary:
+        module.fail_json(msg="The pinned key given to apt_repo_check holds no armored block.")
+    gpgv = module.get_bin_path("gpgv", required=True)
+    os.environ.update(dict((name, str(value)) for name, value in params["proxy_env"].items()
+                           if name in PROXY_VARIABLES and value not in (None, "")))
+
+    def fetch(url):
+        response, info = fetch_url(module, url, timeout=params["timeout"])
+        if response is None or (not url.startswith("file:") and info.get("status") != 200):
+            raise FetchError("%s (%s)" % (info.get("msg", "no answer"), info.get("status")))
+        return response.read()
+
+    results, problems, versions = [], [], dict(empty)
+    for repo in params["repositories"]:
+        url = repo["url"] if repo["url"].endswith("/") else repo["url"] + "/"
+        if not re.match(r"^(https?|file)://", url):
+            result = {"url": url, "release": None, "versions": dict(empty),
+                      "problem": "is not an http://, https:// or file:// URL"}
+        else:
+            result = check_repository(fetch, gpgv, key_binary, pinned, url, repo["indexes"], params["packages"])
+        result["variable"] = repo["variable"]
+        results.append(result)
+        if result["problem"]:
+            problems.append(
+                "%s: the repository at %s %s. Check %s (a mirror must serve the repository's own signed files)"
+                " and the network or proxy; nothing was written." % (repo["variable"], url, result["problem"], repo["variable"])
+            )
+        for name, found in result["versions"].items():
+            versions[name] = versions.get(name, []) + [v for v in found if v not in versions.get(name, [])]
+    if problems:
+        module.fail_json(msg=" ".join(problems), problems=problems, repositories=results, versions=versions, skipped=False)
+    module.exit_json(changed=False, repositories=results, versions=versions, problems=[], skipped=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wsl.cuda maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""wsl.cuda.apt_repo_check's main(): file:// repositories signed by gpg, as the test bed's mirrors."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pytest
+
+from ansible_collections.wsl.cuda.plugins.modules import apt_repo_check
+
+pytestmark = pytest.mark.skipif(shutil.which("gpg") is None or shutil.which("gpgv") is None,
+                                reason="gpg and gpgv are needed to sign and check test repositories")
+
+PACKAGES = b"Package: docker-ce\nVersion: 5:27.3.1-1~debian.12~bookworm\n\nPackage: docker-ce\nVersion: 5:20.10.24~3-0~debian-bookworm\n"
+
+
+@pytest.fixture
+def mirror(tmp_path, gpg, keys):
+    dists = tmp_path / "dists" / "bookworm"
+    (dists / "stable" / "binary-amd64").mkdir(parents=True)
+    (dists / "stable" / "binary-amd64" / "Packages").write_bytes(PACKAGES)
+    text = ("SHA256:\n %s %d stable/binary-amd64/Packages\n" % (hashlib.sha256(PACKAGES).hexdigest(), len(PACKAGES))).encode()
+    (dists / "InRelease").write_bytes(gpg.clearsign(keys["plain"], text))
+    return tmp_path
+
+
+def args(gpg, keys, url, **more):
+    base = dict(key=gpg.export(keys["plain"]).decode(), fingerprint=keys["plain"],
+                repositories=[dict(url=url, indexes=["stable/binary-amd64/Packages"], variable="docker_engine_repo_url")])
+    base.update(more)
+    return base
+
+
+def test_usable_repository(run_module, gpg, keys, mirror):
+    out = run_module(apt_repo_check.main, args(gpg, keys, "file://%s/dists/bookworm" % mirror, packages=["docker-ce"]))
+    assert out["problems"] == [] and out["skipped"] is False
+    assert out["versions"] == {"docker-ce": ["5:27.3.1-1~debian.12~bookworm", "5:20.10.24~3-0~debian-bookworm"]}
+
+
+def test_unreachable_repository_names_the_variable_and_url(run_module, gpg, keys, mirror):
+    url = "file://%s/dists/trixie/" % mirror
+    out = run_module(apt_repo_check.main, args(gpg, keys, url), fails=True)
+    assert len(out["problems"]) == 1
+    assert out["problems"][0].startswith("docker_engine_repo_url: the repository at %s does not answer" % url)
+    assert "nothing was written" in out["problems"][0]
+
+
+def test_every_repository_is_reported(run_module, gpg, keys, mirror):
+    repositories = [dict(url="not a url", variable="nvidia_repo_base_url"),
+                    dict(url="file://%s/missing/" % mirror, variable="nvidia_repo_channels")]
+    out = run_module(apt_repo_check.main, args(gpg, keys, "", repositories=repositories), fails=True)
+    assert [p.split(":")[0] for p in out["problems"]] == ["nvidia_repo_base_url", "nvidia_repo_channels"]
+    assert "is not an http://, https:// or file:// URL" in out["problems"][0]
+
+
+def test_source_in_place_is_not_fetched_again(run_module, gpg, keys, tmp_path):
+    source = tmp_path / "docker.list"
+    line = "deb [arch=amd64] file:///nowhere bookworm stable"
+    source.write_text("# Ansible managed\n%s\n" % line)
+    out = run_module(apt_repo_check.main, args(gpg, keys, "file:///nowhere/dists/bookworm/", source=str(source),
+                                               source_lines=[line]))
+    assert out["skipped"] is True
+    out = run_module(apt_repo_check.main, args(gpg, keys, "file:///nowhere/dists/bookworm/", source=str(source),
+                                               source_lines=[line + " extra"]), fails=True)
+    assert out["skipped"] is False and "does not answer" in out["problems"][0]
