@@ -199,3 +199,19 @@ def check_repository(fetch, gpgv, key_binary, pinned, url, indexes, packages, no
         for name, versions in package_versions(text, packages).items():
             result["versions"][name].extend(v for v in versions if v not in result["versions"][name])
     return result
+
+
+def resolve_version(available, wanted):
+    """The first of available that wanted names: the full version, without its epoch, or only the upstream
+    version (27.3.1 picks 5:27.3.1-1~debian.12~bookworm); '' when none does."""
+    bare = re.sub(r"^[0-9]+:", "", wanted)
+    pattern = re.compile(r"^([0-9]+:)?" + re.escape(bare) + r"([-~]|$)")
+    return next((version for version in available if pattern.match(version)), "")
+
+
+def pin_problem(variable, package, wanted, available, where):
+    """The problem of a pinned version that the repository does not have, or None."""
+    if not wanted or resolve_version(available, wanted):
+        return None
+    return ("%s %r is not in the repository at %s: it has %s %s. Set %s to one of them, or to \"\" for the newest;"
+            " nothing was written." % (variable, wanted, where, package, ", ".join(available) or "no version at all", variable))

@@ -59,6 +59,27 @@ options:
     type: list
     elements: str
     default: []
+  pins:
+    description:
+      - Pinned versions to find in the indexes; each adds its package to O(packages). A version names the full
+        version, the same without its epoch, or only the upstream version (C(27.3.1)).
+      - An empty C(version) pins nothing.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      package:
+        description: The package.
+        type: str
+        required: true
+      version:
+        description: The pinned version.
+        type: str
+        default: ""
+      variable:
+        description: The variable that pins it; its problem names it.
+        type: str
+        required: true
   source:
     description: The apt source file the caller would write.
     type: path
@@ -101,7 +122,10 @@ EXAMPLES = r"""
       - url: https://download.docker.com/linux/debian/dists/bookworm/
         indexes: [stable/binary-amd64/Packages]
         variable: docker_engine_repo_url
-    packages: [docker-ce]
+    pins:
+      - package: docker-ce
+        version: "27.3.1"
+        variable: docker_engine_version
   register: __docker_repo
 """
 
@@ -113,6 +137,11 @@ repositories:
   elements: dict
   sample: [{url: "https://download.docker.com/linux/debian/dists/bookworm/", variable: docker_engine_repo_url,
             release: InRelease, problem: null, versions: {docker-ce: ["5:27.3.1-1~debian.12~bookworm"]}}]
+resolved:
+  description: Per pinned package (O(pins) with a version), the version it resolved to.
+  returned: always
+  type: dict
+  sample: {docker-ce: "5:27.3.1-1~debian.12~bookworm"}
 versions:
   description: The versions of each of O(packages) over all repositories, in index order.
   returned: always
@@ -137,7 +166,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import fetch_url
 
-from ansible_collections.wsl.cuda.plugins.module_utils.apt_repo import FetchError, check_repository
+from ansible_collections.wsl.cuda.plugins.module_utils.apt_repo import FetchError, check_repository, pin_problem, resolve_version
 from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import OpenPGPError, dearmor
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
@@ -166,6 +195,11 @@ def main():
                 variable=dict(type="str", required=True),
             )),
             packages=dict(type="list", elements="str", default=[]),
+            pins=dict(type="list", elements="dict", default=[], options=dict(
+                package=dict(type="str", required=True),
+                version=dict(type="str", default=""),
+                variable=dict(type="str", required=True),
+            )),
             source=dict(type="path"),
             source_lines=dict(type="list", elements="str", default=[]),
             proxy_env=dict(type="dict", default={}, no_log=True),
@@ -175,9 +209,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    empty = dict((name, []) for name in params["packages"])
-    if not params["packages"] and source_lines_in_place(params["source"], params["source_lines"]):
-        module.exit_json(changed=False, repositories=[], versions=empty, problems=[], skipped=True)
+    pins = [pin for pin in params["pins"] if pin["version"]]
+    packages = list(params["packages"]) + [pin["package"] for pin in pins if pin["package"] not in params["packages"]]
+    empty = dict((name, []) for name in packages)
+    if not packages and source_lines_in_place(params["source"], params["source_lines"]):
+        module.exit_json(changed=False, repositories=[], versions=empty, resolved={}, problems=[], skipped=True)
 
     pinned = re.sub(r"\s", "", params["fingerprint"]).upper()
     try:
@@ -203,7 +239,7 @@ def main():
             result = {"url": url, "release": None, "versions": dict(empty),
                       "problem": "is not an http://, https:// or file:// URL"}
         else:
-            result = check_repository(fetch, gpgv, key_binary, pinned, url, repo["indexes"], params["packages"])
+            result = check_repository(fetch, gpgv, key_binary, pinned, url, repo["indexes"], packages)
         result["variable"] = repo["variable"]
         results.append(result)
         if result["problem"]:
@@ -213,9 +249,19 @@ def main():
             )
         for name, found in result["versions"].items():
             versions[name] = versions.get(name, []) + [v for v in found if v not in versions.get(name, [])]
+    resolved = {}
+    if not problems:
+        where = ", ".join(result["url"] for result in results)
+        for pin in pins:
+            problem = pin_problem(pin["variable"], pin["package"], pin["version"], versions[pin["package"]], where)
+            if problem:
+                problems.append(problem)
+            else:
+                resolved[pin["package"]] = resolve_version(versions[pin["package"]], pin["version"])
     if problems:
-        module.fail_json(msg=" ".join(problems), problems=problems, repositories=results, versions=versions, skipped=False)
-    module.exit_json(changed=False, repositories=results, versions=versions, problems=[], skipped=False)
+        module.fail_json(msg=" ".join(problems), problems=problems, repositories=results, versions=versions,
+                         resolved=resolved, skipped=False)
+    module.exit_json(changed=False, repositories=results, versions=versions, resolved=resolved, problems=[], skipped=False)
 
 
 if __name__ == "__main__":

@@ -136,3 +136,25 @@ def test_release_past_valid_until_is_refused(gpg, keys):
 ])
 def test_package_versions(text, names, expected):
     assert apt_repo.package_versions(text, names) == expected
+
+
+@pytest.mark.parametrize("wanted, expected", [
+    ("27.3.1", "5:27.3.1-1~debian.12~bookworm"),
+    ("5:27.3.1-1~debian.12~bookworm", "5:27.3.1-1~debian.12~bookworm"),
+    ("27.3.1-1~debian.12~bookworm", "5:27.3.1-1~debian.12~bookworm"),
+    ("27.3", ""),
+    ("20.10.24", "5:20.10.24~3-0~debian-bookworm"),
+    ("1.17.8", ""),
+])
+def test_resolve_version(wanted, expected):
+    available = ["5:27.3.1-1~debian.12~bookworm", "5:20.10.24~3-0~debian-bookworm"]
+    assert apt_repo.resolve_version(available, wanted) == expected
+
+
+def test_pin_problem_names_the_variable_and_what_there_is():
+    assert apt_repo.pin_problem("v", "p", "", [], "u") is None
+    assert apt_repo.pin_problem("v", "p", "1.0", ["1.0-1"], "u") is None
+    assert apt_repo.pin_problem("nvidia_container_toolkit_version", "nvidia-container-toolkit", "9.9", ["1.17.8-1"],
+                                "file:///m/") == (
+        "nvidia_container_toolkit_version '9.9' is not in the repository at file:///m/: it has nvidia-container-toolkit"
+        " 1.17.8-1. Set nvidia_container_toolkit_version to one of them, or to \"\" for the newest; nothing was written.")

@@ -67,3 +67,12 @@ def test_source_in_place_is_not_fetched_again(run_module, gpg, keys, tmp_path):
     out = run_module(apt_repo_check.main, args(gpg, keys, "file:///nowhere/dists/bookworm/", source=str(source),
                                                source_lines=[line + " extra"]), fails=True)
     assert out["skipped"] is False and "does not answer" in out["problems"][0]
+
+
+def test_pinned_version_is_resolved_or_refused(run_module, gpg, keys, mirror):
+    url = "file://%s/dists/bookworm" % mirror
+    pin = dict(package="docker-ce", version="20.10.24", variable="docker_engine_version")
+    out = run_module(apt_repo_check.main, args(gpg, keys, url, pins=[pin]))
+    assert out["resolved"] == {"docker-ce": "5:20.10.24~3-0~debian-bookworm"}
+    out = run_module(apt_repo_check.main, args(gpg, keys, url, pins=[dict(pin, version="99.0")]), fails=True)
+    assert out["problems"][0].startswith("docker_engine_version '99.0' is not in the repository at %s/" % url)
