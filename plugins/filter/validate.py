@@ -21,7 +21,7 @@ description:
   - URLs (C(*_url)) must be C(http://), C(https://) or C(file://) URLs, which the roles can fetch.
   - Proxy values are never shown (they may hold a password); the proxy rules are C(wsl.cuda.proxy_problems)'.
   - For the site play's C(wsl_gpu_*) variables (the module C(wsl.cuda.wsl_gpu)'s options), pass C(none) as the
-    options: the spec is this filter's own, and a value that is C(none) counts as not set. C(wsl_gpu_fatal_checks)
+    options; the spec is this filter's own, and a value that is C(none) counts as not set. C(wsl_gpu_fatal_checks)
     takes the module's check names (read from its module_utils, not copied).
 positional: _input, options, role
 options:

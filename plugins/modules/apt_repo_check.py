@@ -20,7 +20,7 @@ description:
   - Reads the versions of O(packages) from those indexes, so that a pinned version can be checked before
     the source exists (RV(versions)).
   - When O(source) already holds exactly O(source_lines) and O(packages) is empty, nothing is fetched (the
-    source in place was checked when it was written, and apt reads it already): a second run makes no
+    source in place was checked when it was written, and apt reads it already), so a second run makes no
     network request.
   - Fails when any repository is not usable, with one problem per repository in RV(problems), each naming
     the entry's C(variable), the URL and the reason. The module writes nothing.
@@ -36,24 +36,22 @@ options:
     type: str
     required: true
   repositories:
-    description: The release directories the source will name.
+    description:
+      - The release directories the source will name, each the URL of the directory that holds C(InRelease) or
+        C(Release) (C(https://), C(http://) or C(file://)), or a dict with C(url) and, to override O(indexes) and
+        O(variable) for that directory, C(indexes) and C(variable).
     type: list
-    elements: dict
+    elements: raw
     required: true
-    suboptions:
-      url:
-        description: The directory that holds C(InRelease) or C(Release); C(https://), C(http://) or C(file://).
-        type: str
-        required: true
-      indexes:
-        description: The package indexes the source reads, relative to O(repositories[].url), without compression suffix.
-        type: list
-        elements: str
-        default: [Packages]
-      variable:
-        description: The variable the user sets to change this URL; every problem names it.
-        type: str
-        required: true
+  indexes:
+    description: The package indexes the source reads, relative to each repository URL, without compression suffix.
+    type: list
+    elements: str
+    default: [Packages]
+  variable:
+    description: The variable the user sets to change these URLs; every problem names it.
+    type: str
+    required: true
   packages:
     description: Package names whose versions RV(versions) lists.
     type: list
@@ -118,10 +116,9 @@ EXAMPLES = r"""
   wsl.cuda.apt_repo_check:
     key: "{{ __docker_key.key }}"
     fingerprint: 9DC858229FC7DD38854AE2D88D81803C0EBFCD88
-    repositories:
-      - url: https://download.docker.com/linux/debian/dists/bookworm/
-        indexes: [stable/binary-amd64/Packages]
-        variable: docker_engine_repo_url
+    repositories: [https://download.docker.com/linux/debian/dists/bookworm/]
+    indexes: [stable/binary-amd64/Packages]
+    variable: docker_engine_repo_url
     pins:
       - package: docker-ce
         version: "27.3.1"
@@ -184,16 +181,23 @@ def source_lines_in_place(path, lines):
     return current == [line.strip() for line in lines]
 
 
+def normalize_repository(module, repo, indexes, variable):
+    """{url, indexes, variable} of one entry of O(repositories) (a URL, or a dict that overrides the defaults)."""
+    if isinstance(repo, str):
+        repo = {"url": repo}
+    if not isinstance(repo, dict) or not isinstance(repo.get("url"), str) or set(repo) - {"url", "indexes", "variable"}:
+        module.fail_json(msg="Each entry of repositories must be a URL or a dict with url (and indexes, variable); got %r." % (repo,))
+    return {"url": repo["url"], "indexes": list(repo.get("indexes") or indexes), "variable": repo.get("variable") or variable}
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             key=dict(type="str", required=True, no_log=False),
             fingerprint=dict(type="str", required=True),
-            repositories=dict(type="list", elements="dict", required=True, options=dict(
-                url=dict(type="str", required=True),
-                indexes=dict(type="list", elements="str", default=["Packages"]),
-                variable=dict(type="str", required=True),
-            )),
+            repositories=dict(type="list", elements="raw", required=True),
+            indexes=dict(type="list", elements="str", default=["Packages"]),
+            variable=dict(type="str", required=True),
             packages=dict(type="list", elements="str", default=[]),
             pins=dict(type="list", elements="dict", default=[], options=dict(
                 package=dict(type="str", required=True),
@@ -234,6 +238,7 @@ def main():
 
     results, problems, versions = [], [], dict(empty)
     for repo in params["repositories"]:
+        repo = normalize_repository(module, repo, params["indexes"], params["variable"])
         url = repo["url"] if repo["url"].endswith("/") else repo["url"] + "/"
         if not re.match(r"^(https?|file)://", url):
             result = {"url": url, "release": None, "versions": dict(empty),

@@ -2,7 +2,8 @@
 
 An `environment:` puts each variable on the command line of the module it wraps (visible in `ps` during the
 task) and in `-vvv` output, so no play and no task may carry one (issue 10, item 3). The two key downloads
-get the proxy as wsl.cuda.pinned_key's `proxy_env` option, which the module does not log.
+get the proxy as wsl.cuda.pinned_key's `proxy_env` option, which the module does not log, and the two
+repository checks as wsl.cuda.apt_repo_check's.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import os
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-# The tasks that download through the proxy: the two repository keys (wsl.cuda.pinned_key).
+# The tasks that download through the proxy: the two repository keys (wsl.cuda.pinned_key) and the two
+# repositories (wsl.cuda.apt_repo_check).
 DOWNLOADS = {
-    ("roles/docker_engine/tasks/preflight.yml", "Fetch Docker's repository key and check it against the pinned fingerprint"),
-    ("roles/nvidia_repo/tasks/preflight.yml", "Fetch NVIDIA's repository key and check it against the pinned fingerprint"),
+    ("roles/docker_engine/tasks/validate.yml", "Fetch Docker's repository key and check it against the pinned fingerprint"),
+    ("roles/nvidia_repo/tasks/validate.yml", "Fetch NVIDIA's repository key and check it against the pinned fingerprint"),
+    ("roles/docker_engine/tasks/validate.yml", "Check Docker's repository before its source is written"),
+    ("roles/nvidia_repo/tasks/validate.yml", "Check NVIDIA's repository before its source is written"),
 }
 
 
@@ -58,14 +62,15 @@ def test_only_the_downloads_get_the_proxy():
         with open(os.path.join(REPO, path), encoding="utf-8") as handle:
             tasks = yaml.safe_load(handle)
         for task in tasks if isinstance(tasks, list) else []:
-            if isinstance(task, dict) and "proxy_environment" in str(task.get("wsl.cuda.pinned_key", "")):
-                assert task["wsl.cuda.pinned_key"]["proxy_env"] == "{{ proxy_environment | default({}) }}"
-                found.add((path, task.get("name")))
+            for module in ("wsl.cuda.pinned_key", "wsl.cuda.apt_repo_check"):
+                if isinstance(task, dict) and "proxy_environment" in str(task.get(module, "")):
+                    assert task[module]["proxy_env"] == "{{ proxy_environment | default({}) }}"
+                    found.add((path, task.get("name")))
     assert found == DOWNLOADS
 
 
 def test_the_proxy_fact_is_set_without_output():
-    with open(os.path.join(REPO, "roles", "proxy", "tasks", "preflight.yml"), encoding="utf-8") as handle:
+    with open(os.path.join(REPO, "roles", "proxy", "tasks", "validate.yml"), encoding="utf-8") as handle:
         tasks = yaml.safe_load(handle)
     setting = [task for task in tasks if "proxy_environment" in (task.get("ansible.builtin.set_fact") or {})]
     assert len(setting) == 1 and setting[0].get("no_log") is True

@@ -30,7 +30,7 @@ def mirror(tmp_path, gpg, keys):
 
 def args(gpg, keys, url, **more):
     base = dict(key=gpg.export(keys["plain"]).decode(), fingerprint=keys["plain"],
-                repositories=[dict(url=url, indexes=["stable/binary-amd64/Packages"], variable="docker_engine_repo_url")])
+                repositories=[url], indexes=["stable/binary-amd64/Packages"], variable="docker_engine_repo_url")
     base.update(more)
     return base
 
@@ -50,9 +50,8 @@ def test_unreachable_repository_names_the_variable_and_url(run_module, gpg, keys
 
 
 def test_every_repository_is_reported(run_module, gpg, keys, mirror):
-    repositories = [dict(url="not a url", variable="nvidia_repo_base_url"),
-                    dict(url="file://%s/missing/" % mirror, variable="nvidia_repo_channels")]
-    out = run_module(apt_repo_check.main, args(gpg, keys, "", repositories=repositories), fails=True)
+    repositories = ["not a url", dict(url="file://%s/missing/" % mirror, variable="nvidia_repo_channels")]
+    out = run_module(apt_repo_check.main, args(gpg, keys, "", repositories=repositories, variable="nvidia_repo_base_url"), fails=True)
     assert [p.split(":")[0] for p in out["problems"]] == ["nvidia_repo_base_url", "nvidia_repo_channels"]
     assert "is not an http://, https:// or file:// URL" in out["problems"][0]
 
