@@ -146,3 +146,22 @@ def test_archive_needs_its_checksum():
 def test_unknown_role():
     with pytest.raises(AnsibleFilterError):
         input_problems({}, {}, "nope")
+
+
+@pytest.mark.parametrize("role", SITE_ROLES + ["wsl_gpu"])
+def test_all_bad_values_of_a_role_are_named_at_once(role):
+    values = defaults(role) if role != "wsl_gpu" else {}
+    wanted = set()
+    for bad_role, name, value in BAD:
+        if bad_role == role:
+            values[name] = value
+            wanted.add(name)
+    problems = input_problems(values, options(role) if role != "wsl_gpu" else None, role)
+    assert set(problem.split(" ")[0] for problem in problems) == wanted
+
+
+def test_the_scenario_tries_the_same_bad_values():
+    with open(os.path.join(ROLES, "..", "molecule", "bad_input", "molecule.yml")) as handle:
+        scenario = yaml.safe_load(handle)
+    tried = scenario["provisioner"]["inventory"]["group_vars"]["all"]["testbed_bad_values"]
+    assert tried == dict((name, value) for _role, name, value in BAD)
