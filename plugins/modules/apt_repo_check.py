@@ -150,7 +150,7 @@ problems:
   type: list
   elements: str
   sample: ["nvidia_repo_base_url: the repository at https://example.com/stable/deb/amd64/ does not answer (...)"]
-skipped:
+source_in_place:
   description: Whether nothing was fetched because O(source) already holds O(source_lines).
   returned: always
   type: bool
@@ -217,7 +217,7 @@ def main():
     packages = list(params["packages"]) + [pin["package"] for pin in pins if pin["package"] not in params["packages"]]
     empty = dict((name, []) for name in packages)
     if not packages and source_lines_in_place(params["source"], params["source_lines"]):
-        module.exit_json(changed=False, repositories=[], versions=empty, resolved={}, problems=[], skipped=True)
+        module.exit_json(changed=False, repositories=[], versions=empty, resolved={}, problems=[], source_in_place=True)
 
     pinned = re.sub(r"\s", "", params["fingerprint"]).upper()
     try:
@@ -265,8 +265,8 @@ def main():
                 resolved[pin["package"]] = resolve_version(versions[pin["package"]], pin["version"])
     if problems:
         module.fail_json(msg=" ".join(problems), problems=problems, repositories=results, versions=versions,
-                         resolved=resolved, skipped=False)
-    module.exit_json(changed=False, repositories=results, versions=versions, resolved=resolved, problems=[], skipped=False)
+                         resolved=resolved, source_in_place=False)
+    module.exit_json(changed=False, repositories=results, versions=versions, resolved=resolved, problems=[], source_in_place=False)
 
 
 if __name__ == "__main__":

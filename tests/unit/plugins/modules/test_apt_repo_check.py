@@ -37,7 +37,7 @@ def args(gpg, keys, url, **more):
 
 def test_usable_repository(run_module, gpg, keys, mirror):
     out = run_module(apt_repo_check.main, args(gpg, keys, "file://%s/dists/bookworm" % mirror, packages=["docker-ce"]))
-    assert out["problems"] == [] and out["skipped"] is False
+    assert out["problems"] == [] and out["source_in_place"] is False
     assert out["versions"] == {"docker-ce": ["5:27.3.1-1~debian.12~bookworm", "5:20.10.24~3-0~debian-bookworm"]}
 
 
@@ -62,10 +62,10 @@ def test_source_in_place_is_not_fetched_again(run_module, gpg, keys, tmp_path):
     source.write_text("# Ansible managed\n%s\n" % line)
     out = run_module(apt_repo_check.main, args(gpg, keys, "file:///nowhere/dists/bookworm/", source=str(source),
                                                source_lines=[line]))
-    assert out["skipped"] is True
+    assert out["source_in_place"] is True
     out = run_module(apt_repo_check.main, args(gpg, keys, "file:///nowhere/dists/bookworm/", source=str(source),
                                                source_lines=[line + " extra"]), fails=True)
-    assert out["skipped"] is False and "does not answer" in out["problems"][0]
+    assert out["source_in_place"] is False and "does not answer" in out["problems"][0]
 
 
 def test_pinned_version_is_resolved_or_refused(run_module, gpg, keys, mirror):
