@@ -1,8 +1,9 @@
-"""After the compromised mirror's cases: apt trusts NVIDIA's pinned key and no other.
+"""After the compromised mirror's cases: nothing of the compromised mirror is trusted.
 
-The last case leaves the keyring the play wrote in place of one that also held the other key;
-it must hold the pinned key alone (as gpg reads it on the controller), and apt with it must
-refuse the repository signed by the other key and accept the genuine mirror.
+The last case leaves the keyring the user had (the pinned key and the other one) and no source:
+the play refused the repository before writing anything. The play's check agrees with apt: with
+the pinned key alone (as the key URL served it), apt refuses the repository signed by the other
+key and accepts the genuine mirror.
 """
 
 from __future__ import annotations
@@ -50,22 +51,31 @@ def _apt_update(host, source, lists):
     )
 
 
-def test_keyring_holds_the_pinned_key_alone(host):
-    nvidia = _read("nvidia.fingerprint").decode().strip()
-    keyring = host.file(KEYRING)
-    assert keyring.user == "root" and keyring.mode == 0o644
-    listed = _gpg_keys(keyring.content)
-    assert [fpr for record, fpr in listed if record == "pub"] == [nvidia]
-    # The pinned key with its signing subkey, as NVIDIA publishes it.
-    assert listed == _gpg_keys(_read("nvidia.github.io/libnvidia-container/gpgkey"))
+PINNED = "/tmp/verify-pinned.asc"
+
+
+def test_no_source_and_the_keyring_in_place_untouched(host):
+    assert not host.file(SOURCE).exists
+    # What the case's setup put there, the pinned key and the other one, byte for byte.
+    assert host.run("cmp -s /srv/evil/gpgkey %s" % KEYRING).rc == 0
     wrong = _read("wrong.fingerprint").decode().strip()
-    assert wrong not in [fpr for _record, fpr in listed]
+    assert wrong in [fpr for record, fpr in _gpg_keys(host.file(KEYRING).content) if record == "pub"]
+
+
+def _pinned_keyring(host):
+    """The pinned key alone, as the key URL serves it, in a keyring of the verifier's own."""
+    host.run("cp /srv/mirror/nvidia.github.io/libnvidia-container/gpgkey %s" % PINNED)
+    nvidia = _read("nvidia.fingerprint").decode().strip()
+    listed = _gpg_keys(host.file(PINNED).content)
+    assert [fpr for record, fpr in listed if record == "pub"] == [nvidia]
+    return PINNED
 
 
 def test_apt_refuses_the_repository_signed_by_the_other_key(host):
     wrong_subkey = [fpr for record, fpr in _gpg_keys(_read("wrong.asc")) if record == "sub"][0]
-    assert host.file(SOURCE).content_string.count("signed-by=%s] file:///srv/evil/" % KEYRING) == 1
-    update = _apt_update(host, SOURCE, "/tmp/verify-evil-lists")
+    line = "deb [signed-by=%s] file:///srv/evil/stable/deb/$(ARCH) /" % _pinned_keyring(host)
+    host.run("echo %s > /tmp/verify-evil.list" % _quote(line))
+    update = _apt_update(host, "/tmp/verify-evil.list", "/tmp/verify-evil-lists")
     output = update.stdout + update.stderr
     assert update.rc != 0, output
     assert "NO_PUBKEY %s" % wrong_subkey[-16:] in output
@@ -74,7 +84,7 @@ def test_apt_refuses_the_repository_signed_by_the_other_key(host):
 
 def test_apt_accepts_the_genuine_repository_with_the_same_keyring(host):
     """Control: the refusal is the signature's, not a broken keyring's."""
-    line = "deb [signed-by=%s] file:///srv/mirror/nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) /" % KEYRING
+    line = "deb [signed-by=%s] file:///srv/mirror/nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) /" % _pinned_keyring(host)
     host.run("echo %s > /tmp/verify-genuine.list" % _quote(line))
     update = _apt_update(host, "/tmp/verify-genuine.list", "/tmp/verify-genuine-lists")
     assert update.rc == 0, update.stdout + update.stderr
