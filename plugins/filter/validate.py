@@ -89,8 +89,12 @@ def shown(value):
 
 
 def _type_name(value):
-    return {str: "string", bool: "boolean", int: "number", float: "number", list: "list", dict: "mapping"}.get(
-        type(value), type(value).__name__)
+    # isinstance, not type(): ansible-core 2.19 hands filters tagged subclasses of str, dict and list.
+    for kind, name in ((bool, "boolean"), (str, "string"), ((int, float), "number"), (dict, "mapping"),
+                       ((list, tuple), "list")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 def _is_bool(value):

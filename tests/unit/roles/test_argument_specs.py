@@ -298,3 +298,25 @@ def test_list_where_string_belongs(tmp_path, role, extra, message):
     assert result.returncode != 0, output
     assert message in output, output
     assert "Check that this distribution" not in output, output
+
+
+@pytest.mark.parametrize(
+    "role, extra, names",
+    [
+        ("nbody_smoke", '{"nbody_smoke_report": "r.json", "nbody_smoke_args": ["-cpu"], "nbody_smoke_image_digest": "x"}',
+         ["nbody_smoke_report", "nbody_smoke_args", "nbody_smoke_image_digest"]),
+        ("dockerd_startup", '{"dockerd_startup_log": "d.log", "dockerd_startup_timeout": 0}',
+         ["dockerd_startup_log", "dockerd_startup_timeout"]),
+        ("nvidia_container_toolkit", '{"nvidia_container_toolkit_daemon_json": "relative/daemon.json"}',
+         ["nvidia_container_toolkit_daemon_json"]),
+    ],
+)
+def test_role_alone_lists_every_problem_before_anything_changes(tmp_path, role, extra, names):
+    """A role run alone runs its tasks/validate.yml first and refuses with all of its problems at once."""
+    result, output = _run_role_in_check_mode(tmp_path, role, extra)
+    assert result.returncode != 0, output
+    assert "The settings of %s cannot be used; nothing was changed:" % role in output, output
+    for name in names:
+        assert "- %s " % name in output, output
+    assert "_Ansible" not in output, output
+    assert re.search(r"changed=0 ", output), output

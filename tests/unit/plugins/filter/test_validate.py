@@ -165,3 +165,10 @@ def test_the_scenario_tries_the_same_bad_values():
         scenario = yaml.safe_load(handle)
     tried = scenario["provisioner"]["inventory"]["group_vars"]["all"]["testbed_bad_values"]
     assert tried == dict((name, value) for _role, name, value in BAD)
+
+
+def test_subclasses_of_the_types_are_named_as_the_types():
+    class Tagged(str):
+        pass
+    problems = input_problems({"dockerd_startup_log": Tagged("d.log")}, options("dockerd_startup"), "dockerd_startup")
+    assert problems == ['dockerd_startup_log must be an absolute path (it starts with /); got string "d.log".']
