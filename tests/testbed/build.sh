@@ -32,8 +32,8 @@ containerd_version=1.7.27-1
 buildx_version=0.10.5
 compose_version=2.18.1
 
-nvidia_stable=(1.17.8-1 1.18.0-1)
-nvidia_experimental=(1.17.8-1 1.18.0-1 1.19.0~rc.1-1)
+nvidia_stable=(1.17.8-1 1.18.0-1 1.20.0-1)
+nvidia_experimental=(1.17.8-1 1.18.0-1 1.19.0~rc.1-1 1.20.0-1)
 nvidia_docker2_version=2.14.0-1
 
 # The toolkit's source: a `git archive` of NVIDIA/nvidia-container-toolkit v1.20.0 with its
