@@ -32,8 +32,8 @@ containerd_version=1.7.27-1
 buildx_version=0.10.5
 compose_version=2.18.1
 
-nvidia_stable=(1.17.8-1 1.18.0-1)
-nvidia_experimental=(1.17.8-1 1.18.0-1 1.19.0~rc.1-1)
+nvidia_stable=(1.17.8-1 1.18.0-1 1.20.0-1)
+nvidia_experimental=(1.17.8-1 1.18.0-1 1.19.0~rc.1-1 1.20.0-1)
 nvidia_docker2_version=2.14.0-1
 
 # The toolkit's source: a `git archive` of NVIDIA/nvidia-container-toolkit v1.20.0 with its
@@ -352,13 +352,30 @@ subst() {
   sed "${script[@]}" "$file"
 }
 
+# control NAME DIR KEY=VALUE...: DIR/DEBIAN/control from the template debian/NAME.control, each
+# @KEY@ replaced by VALUE (build_deb then sets Installed-Size). A placeholder left over is an error.
+control() {
+  local template=$here/debian/$1.control dest=$2/DEBIAN/control kv v args=()
+  shift 2
+  for kv in "$@"; do
+    v=${kv#*=}
+    v=${v//\\/\\\\}
+    v=${v//&/\\&}
+    v=${v//|/\\|}
+    args+=("${kv%%=*}=$v")
+  done
+  subst "$template" "${args[@]}" >"$dest"
+  if grep -n '@[A-Z_]*@' "$dest" >&2; then
+    say "$template: no value for the placeholder above" >&2
+    return 1
+  fi
+}
+
 # docker_ce_packages SRC REAL V FULL POOL WORK: docker-ce-cli and docker-ce FULL (upstream
 # V) from the unpacked Debian packages in SRC, whose binaries report REAL; when V is not
 # REAL, the CLI is wrapped to answer with V (version pinning tests).
 docker_ce_packages() {
   local src=$1 real=$2 v=$3 full=$4 pool=$5 work=$6 d
-  local common="Maintainer: Docker <support@docker.com>
-Homepage: https://www.docker.com"
 
   d=$work/docker-ce-cli_$v
   rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
@@ -371,24 +388,7 @@ Homepage: https://www.docker.com"
       REAL_RE="${real//./\\\\.}" >"$d/usr/bin/docker"
     chmod 0755 "$d/usr/bin/docker"
   fi
-  cat >"$d/DEBIAN/control" <<EOF
-Package: docker-ce-cli
-Version: $full
-Architecture: amd64
-$common
-Installed-Size: 0
-Depends: libc6 (>= 2.34)
-Conflicts: docker (<< 1.5~), docker-engine, docker-engine-cs, docker.io, lxc-docker, lxc-docker-virtual-package
-Replaces: docker-ce (<< 5:0), docker.io
-Breaks: docker-ce (<< 5:0)
-Section: admin
-Priority: optional
-Description: Docker CLI: the open-source application container engine
- Docker is a product for you to build, ship and run any application as a
- lightweight container.
- .
- Test-bed stand-in: the docker CLI of Debian's docker.io $real, repacked.
-EOF
+  control docker-ce-cli "$d" VERSION="$full" REAL="$real"
   build_deb "$d" "$pool"
 
   d=$work/docker-ce_$v
@@ -407,32 +407,12 @@ EOF
   install -m 0755 "$here/docker/docker-ce.prerm" "$d/DEBIAN/prerm"
   install -m 0755 "$here/docker/docker-ce.postrm" "$d/DEBIAN/postrm"
   printf '/etc/default/docker\n/etc/init.d/docker\n' >"$d/DEBIAN/conffiles"
-  cat >"$d/DEBIAN/control" <<EOF
-Package: docker-ce
-Version: $full
-Architecture: amd64
-$common
-Installed-Size: 0
-Pre-Depends: init-system-helpers (>= 1.54~)
-Depends: containerd.io (>= 1.4.1), docker-ce-cli, iptables, libseccomp2 (>= 2.3.0), libc6 (>= 2.34), libdevmapper1.02.1 (>= 2:1.02.97), libsystemd0, adduser, tini
-Conflicts: docker (<< 1.5~), docker-engine, docker-engine-cs, docker.io, lxc-docker, lxc-docker-virtual-package
-Replaces: docker-engine, docker.io
-Section: admin
-Priority: optional
-Description: Docker: the open-source application container engine
- Docker is a product for you to build, ship and run any application as a
- lightweight container.
- .
- Test-bed stand-in: dockerd and docker-proxy of Debian's docker.io $real,
- repacked (docker-init is Debian's tini-static).
-EOF
+  control docker-ce "$d" VERSION="$full" REAL="$real"
   build_deb "$d" "$pool"
 }
 
 docker_packages() {
   local codename=$1 pool=$2 work=$3 v real src num
-  local common="Maintainer: Docker <support@docker.com>
-Homepage: https://www.docker.com"
   src=$work/docker.io
   real=$(dpkg-deb -f "$src.deb" Version)
   real=${real%-*} # what the binaries report, e.g. 20.10.24+dfsg1
@@ -458,18 +438,7 @@ Homepage: https://www.docker.com"
   # containerd.io bundles containerd and runc upstream; here it brings Debian's.
   d=$work/containerd.io
   rm -rf "$d" && mkdir -p "$d/DEBIAN"
-  cat >"$d/DEBIAN/control" <<EOF
-Package: containerd.io
-Version: $containerd_version
-Architecture: amd64
-$common
-Installed-Size: 0
-Depends: containerd (>= 1.6), runc (>= 1.1)
-Section: devel
-Priority: optional
-Description: An open and reliable container runtime
- Test-bed stand-in: depends on Debian's containerd and runc.
-EOF
+  control containerd.io "$d" VERSION="$containerd_version"
   build_deb "$d" "$pool"
 
   plugin_package docker-buildx-plugin buildx "$buildx_version" "Docker Buildx" \
@@ -487,19 +456,8 @@ plugin_package() {
   subst "$here/docker/cli-plugin" PLUGIN="$plugin" PACKAGE="$pkg" UPSTREAM="$v" \
     DESCRIPTION="$desc" VERSIONLINE="$line" >"$d/usr/libexec/docker/cli-plugins/docker-$plugin"
   chmod 0755 "$d/usr/libexec/docker/cli-plugins/docker-$plugin"
-  cat >"$d/DEBIAN/control" <<EOF
-Package: $pkg
-Version: $v-1~debian.$num~$codename
-Architecture: amd64
-Maintainer: Docker <support@docker.com>
-Homepage: https://github.com/docker/$plugin
-Installed-Size: 0
-Enhances: docker-ce-cli
-Section: admin
-Priority: optional
-Description: $desc CLI plugin.
- Test-bed stand-in: a script that answers \`docker $plugin version\`.
-EOF
+  control docker-cli-plugin "$d" PACKAGE="$pkg" VERSION="$v-1~debian.$num~$codename" PLUGIN="$plugin" \
+    DESCRIPTION="$desc"
   build_deb "$d" "$pool"
 }
 
@@ -531,8 +489,6 @@ docker_repo() {
 
 nvidia_packages() {
   local v=$1 dest=$2 work=$3 u d
-  local common="Maintainer: NVIDIA CORPORATION <cudatools@nvidia.com>
-Homepage: https://github.com/NVIDIA/nvidia-container-toolkit"
   u=${v%-*}
   [[ -f $dest/nvidia-container-toolkit_${v}_amd64.deb ]] && return 0
 
@@ -542,36 +498,14 @@ Homepage: https://github.com/NVIDIA/nvidia-container-toolkit"
     -o "$d/usr/lib/x86_64-linux-gnu/libnvidia-container.so.$u" "$here/nvidia/libnvidia-container.c"
   ln -s "libnvidia-container.so.$u" "$d/usr/lib/x86_64-linux-gnu/libnvidia-container.so.1"
   echo "activate-noawait ldconfig" >"$d/DEBIAN/triggers"
-  cat >"$d/DEBIAN/control" <<EOF
-Package: libnvidia-container1
-Version: $v
-Architecture: amd64
-$common
-Installed-Size: 0
-Depends: libc6 (>= 2.7)
-Section: libs
-Priority: optional
-Description: NVIDIA container runtime library
- Test-bed stand-in for libnvidia-container.so.1.
-EOF
+  control libnvidia-container1 "$d" VERSION="$v"
   build_deb "$d" "$dest"
 
   d=$work/libnvidia-container-tools_$v
   rm -rf "$d" && mkdir -p "$d/DEBIAN" "$d/usr/bin"
   subst "$here/nvidia/nvidia-container-cli" VERSION="$v" UPSTREAM="$u" >"$d/usr/bin/nvidia-container-cli"
   chmod 0755 "$d/usr/bin/nvidia-container-cli"
-  cat >"$d/DEBIAN/control" <<EOF
-Package: libnvidia-container-tools
-Version: $v
-Architecture: amd64
-$common
-Installed-Size: 0
-Depends: libnvidia-container1 (>= $v), libc6 (>= 2.34)
-Section: utils
-Priority: optional
-Description: NVIDIA container runtime library (command-line tools)
- Test-bed stand-in for nvidia-container-cli.
-EOF
+  control libnvidia-container-tools "$d" VERSION="$v"
   build_deb "$d" "$dest"
 
   # The real packages' contents (packaging/debian/*.install of the toolkit's source), with
@@ -599,23 +533,7 @@ EOF
     sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit-base.postinst" >"$d/DEBIAN/postinst"
   fi
   chmod 0755 "$d/DEBIAN/postinst"
-  cat >"$d/DEBIAN/control" <<EOF
-Package: nvidia-container-toolkit-base
-Version: $v
-Architecture: amd64
-$common
-Installed-Size: 0
-Pre-Depends: init-system-helpers (>= 1.54~)
-Depends: libc6 (>= 2.34)
-Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook, nvidia-container-toolkit (<= 1.10.0-1)
-Replaces: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
-Section: utils
-Priority: optional
-Description: NVIDIA Container Toolkit Base
- Provides tools such as the NVIDIA Container Runtime and NVIDIA Container Toolkit CLI to enable GPU support in containers.
- .
- Test bed: built from the toolkit's v1.20.0 source, reporting version $u.
-EOF
+  control nvidia-container-toolkit-base "$d" VERSION="$v" UPSTREAM="$u"
   build_deb "$d" "$dest"
 
   d=$work/nvidia-container-toolkit_$v
@@ -624,43 +542,14 @@ EOF
   sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit.postinst" >"$d/DEBIAN/postinst"
   sed '/^#DEBHELPER#$/d' "$deb/nvidia-container-toolkit.postrm" >"$d/DEBIAN/postrm"
   chmod 0755 "$d/DEBIAN/postinst" "$d/DEBIAN/postrm"
-  cat >"$d/DEBIAN/control" <<EOF
-Package: nvidia-container-toolkit
-Version: $v
-Architecture: amd64
-$common
-Installed-Size: 0
-Depends: nvidia-container-toolkit-base (= $v), libnvidia-container-tools (= $v), libnvidia-container-tools (<< 2.0.0), libc6 (>= 2.34)
-Breaks: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
-Replaces: nvidia-container-runtime (<= 3.5.0-1), nvidia-container-runtime-hook
-Section: utils
-Priority: optional
-Description: NVIDIA Container toolkit
- Provides tools and utilities to enable GPU support in containers.
- .
- Test bed: built from the toolkit's v1.20.0 source, reporting version $u.
-EOF
+  control nvidia-container-toolkit "$d" VERSION="$v" UPSTREAM="$u"
   build_deb "$d" "$dest"
 }
 
 nvidia_docker2_package() {
   local dest=$1 d=$2/nvidia-docker2
   rm -rf "$d" && mkdir -p "$d/DEBIAN"
-  cat >"$d/DEBIAN/control" <<EOF
-Package: nvidia-docker2
-Version: $nvidia_docker2_version
-Architecture: all
-Maintainer: NVIDIA CORPORATION <cudatools@nvidia.com>
-Homepage: https://github.com/NVIDIA/nvidia-docker
-Installed-Size: 0
-Depends: nvidia-container-toolkit (>= 1.5.0)
-Section: utils
-Priority: optional
-Description: NVIDIA Container Toolkit meta-package
- A meta-package that allows installation flows expecting the nvidia-docker2
- package to be migrated to installing the NVIDIA Container Toolkit packages
- directly. (Test-bed stand-in.)
-EOF
+  control nvidia-docker2 "$d" VERSION="$nvidia_docker2_version"
   build_deb "$d" "$dest"
 }
 
@@ -699,10 +588,10 @@ repos() {
   deb=$(compgen -G "$out/downloads/docker.io_*_amd64.deb" | head -n 1)
   sid=$(compgen -G "$out/downloads/sid/docker.io_*_amd64.deb" | head -n 1)
   sid_cli=$(compgen -G "$out/downloads/sid/docker-cli_*_amd64.deb" | head -n 1)
-  mapfile -t files < <(cd "$repo" && find tests/testbed/docker tests/testbed/nvidia -type f | sort)
+  mapfile -t files < <(cd "$repo" && find tests/testbed/debian tests/testbed/docker tests/testbed/nvidia -type f | sort)
   hash=$( (echo "${deb##*/} ${sid##*/} ${sid_cli##*/}"; cat "$out/toolkit/.recipe"; recipe_hash codenames docker_versions containerd_version \
     buildx_version compose_version nvidia_stable nvidia_experimental nvidia_docker2_version toolkit_units_since \
-    repos new_key sign build_deb subst docker_ce_packages docker_packages plugin_package docker_repo \
+    repos new_key sign build_deb subst control docker_ce_packages docker_packages plugin_package docker_repo \
     nvidia_packages nvidia_docker2_package nvidia_repo -- "${files[@]}") | hash_of)
   if stamp_ok "$out/repos/.recipe" "$hash"; then
     say "repos/ is up to date ($hash)"
