@@ -227,8 +227,7 @@ def _nbody_smoke(values, bad):
 def _proxy(values, bad):
     names = ("proxy_http", "proxy_https", "proxy_no_proxy")
     if all(name in values for name in names):
-        for problem in proxy_problems(values["proxy_http"], values["proxy_https"], values["proxy_no_proxy"]):
-            yield problem
+        yield from proxy_problems(values["proxy_http"], values["proxy_https"], values["proxy_no_proxy"])
 
 
 def _wsl_gpu(values, bad):
