@@ -20,11 +20,14 @@ description:
     C({path, variable, parent}) items (C(variable) names what set the path; C(parent) marks the directory a file
     is in, which the remedy does not change), and names each path that is not owned by root or that group or
     others may write. root's ansible-pull reads these files (extra vars may hold lookups, which run as root).
+  - C(pull_schedule_problems) (in this file too) takes a dictionary of the role's settings and what its preflight
+    found (the programs, the stat results of the trusted paths, systemd, the C(systemd-analyze) results) and returns
+    every problem in the order the role reports it, the three above included.
   - Each returns a list of sentences with their remedy; an empty list means there is nothing to refuse.
 positional: _input
 options:
   _input:
-    description: The repository URL, the dictionary of values, or the list of stat results.
+    description: The repository URL, the dictionary of values, the list of stat results, or the dictionary of what was found.
     type: raw
     required: true
 """
@@ -149,10 +152,84 @@ def root_only_write_problems(results):
     return problems
 
 
+def _stat_results(results):
+    return [result for result in (results or []) if isinstance(result, dict) and isinstance(result.get("stat"), dict)]
+
+
+def pull_schedule_problems(found):
+    """Return everything that keeps the schedule from working, in the order the role reports it.
+
+    found: the settings (repo_url, extra_vars_file, ansible_pull, verify_commit, gpg_home, wsl_conf, one_line) and what
+    the preflight found (programs: paths of the executables found; trusted: the stat results of the trusted paths;
+    git_paths, gpg_paths, gpg_keyrings; systemd_running, systemd_at_boot, systemd_installed; analyzed: the
+    systemd-analyze results of the calendar and the time span).
+    """
+    programs = list(found.get("programs") or [])
+    trusted = found.get("trusted") or []
+    present = [result["item"]["path"] for result in _stat_results(trusted) if result["stat"].get("exists")]
+    repo_url = found.get("repo_url") or ""
+    extra_vars_file = found.get("extra_vars_file") or ""
+    ansible_pull = found.get("ansible_pull")
+    verify_commit = bool(found.get("verify_commit"))
+    gpg_home = found.get("gpg_home")
+    wsl_conf = found.get("wsl_conf")
+    installed = bool(found.get("systemd_installed"))
+    problems = []
+    if not repo_url.strip():
+        problems.append(
+            "pull_schedule_repo_url is empty. Remedy: set it to the team's repository that holds the playbook, as "
+            "`git clone` takes it (e.g. https://git.example.com/it/wsl-cuda.git)."
+        )
+    problems += pull_repo_url_problems(repo_url)
+    problems += control_character_problems(found.get("one_line") or {})
+    missing = ([ansible_pull] if ansible_pull not in programs else []) + (
+        ["git"] if not [path for path in programs if path in (found.get("git_paths") or [])] else [])
+    if missing:
+        problems.append(
+            "%s not found: the timer's service runs ansible-pull, which clones with git. "
+            "Remedy: sudo apt-get install -y ansible-core git" % " and ".join(missing)
+        )
+    if extra_vars_file and extra_vars_file not in present:
+        problems.append(
+            "the team's settings file %s (pull_schedule_extra_vars_file) does not exist. Remedy: copy the team's "
+            "group_vars/all.yml there, or set pull_schedule_extra_vars_file to \"\" for none." % extra_vars_file
+        )
+    problems += root_only_write_problems(trusted)
+    if verify_commit and not [path for path in (found.get("gpg_paths") or []) if path in programs]:
+        problems.append(
+            "gpg not found: pull_schedule_verify_commit has git check each commit's signature with it. "
+            "Remedy: sudo apt-get install -y gpg"
+        )
+    if verify_commit and not [keyring for keyring in (found.get("gpg_keyrings") or []) if keyring["path"] in present]:
+        problems.append(
+            "%s (pull_schedule_gpg_home) holds no public keyring, so no commit could be verified "
+            "(pull_schedule_verify_commit). Remedy: import the team's signing keys, and only those (git accepts a "
+            "signature by any key there): sudo install -d -m 0700 %s && sudo gpg --homedir %s --import "
+            "team-signing-keys.asc" % (gpg_home, gpg_home, gpg_home)
+        )
+    if not (found.get("systemd_running") or found.get("systemd_at_boot")):
+        problems.append(
+            "systemd is not PID 1 here and %s, so nothing would ever start the timer: WSL starts no services of its "
+            "own. Remedy: %sset dockerd_startup_persist: systemd and run the site play (it writes [boot] systemd=true "
+            "to %s), run `wsl --shutdown` in Windows (PowerShell or cmd), open the distro again and run this again."
+            % ((wsl_conf + " does not turn it on ([boot] systemd=true)") if installed else "is not installed",
+               "" if installed else "sudo apt-get install -y systemd; ", wsl_conf)
+        )
+    for result in found.get("analyzed") or []:
+        if "skipped" in result or result.get("rc") == 0:
+            continue
+        problems.append(
+            "systemd cannot parse pull_schedule_on_calendar or pull_schedule_randomized_delay: %s Remedy: see "
+            "systemd.time(7), e.g. \"Mon..Fri 09:30\" and \"15min\"." % (result.get("stderr") or "").strip()
+        )
+    return problems
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "pull_repo_url_problems": pull_repo_url_problems,
             "control_character_problems": control_character_problems,
             "root_only_write_problems": root_only_write_problems,
+            "pull_schedule_problems": pull_schedule_problems,
         }

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import jinja2
+import jinja2.nativetypes
 import pytest
 import yaml
 
@@ -84,19 +85,22 @@ def _comment(text):
     return "\n".join("# " + line if line else "#" for line in text.splitlines())
 
 
-def _environment():
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+def _environment(native=False):
+    factory = jinja2.nativetypes.NativeEnvironment if native else jinja2.Environment
+    env = factory(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["bool"] = lambda value: value if isinstance(value, bool) else str(value).lower() in ("true", "yes", "1")
     env.filters["comment"] = _comment
     env.filters["regex_replace"] = lambda value, pattern, repl="": re.sub(pattern, repl, value)
     return env
 
 
 def _render(value, context):
-    """Render every string in value until it has no Jinja left (defaults refer to defaults)."""
-    env = _environment()
+    """Render every string in value until it has no Jinja left (defaults refer to defaults); a string that is
+    one expression becomes its value (a list, a bool), as Ansible's templating gives it."""
+    env = _environment(native=True)
     if isinstance(value, str):
         for _attempt in range(5):
-            if "{{" not in value and "{%" not in value:
+            if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
                 break
             value = env.from_string(value).render(context)
         return value
@@ -108,22 +112,21 @@ def _render(value, context):
 
 
 def role_vars(role, facts, overrides=None):
-    """defaults, then vars/main.yml, then the first_found per-distribution file, as tasks/set_vars.yml does."""
+    """defaults, then vars/main.yml, then the per-distribution files that exist, in the order of
+    wsl.cuda._common's tasks/set_vars.yml (__vars_file: the last one loaded, __vars_files: all of them)."""
     context = {"ansible_facts": facts, "ansible_managed": "Ansible managed"}
     context.update(_load(role, "defaults", "main.yml"))
     context.update(overrides or {})
+    common = _load("_common", "vars", "main.yml")
+    context["__common_distribution_supported"] = facts["distribution"] in common["__common_supported_distributions"]
     if os.path.exists(os.path.join(ROLES, role, "vars", "main.yml")):
         context.update(_load(role, "vars", "main.yml"))
-    for candidate in (
-        "%s_%s.yml" % (facts["distribution"], facts["distribution_major_version"]),
-        "%s.yml" % facts["distribution"],
-        "%s.yml" % facts["os_family"],
-        "default.yml",
-    ):
+    context["__vars_files"] = []
+    for candidate in _render(common["__common_vars_files"], context):
         if os.path.exists(os.path.join(ROLES, role, "vars", candidate)):
             context.update(_load(role, "vars", candidate))
             context["__vars_file"] = candidate
-            break
+            context["__vars_files"].append(candidate)
     # Values that refer to other variables or facts, as Ansible would see them.
     return {key: _render(value, context) for key, value in context.items()}
 
@@ -190,7 +193,8 @@ def test_docker_source_mirror_url():
 @pytest.mark.parametrize("role", ["docker_engine", "nvidia_repo", "nvidia_container_toolkit"])
 def test_unsupported_distribution_refused(role):
     context = role_vars(role, FACTS["fedora"])
-    assert context["__vars_file"] == "default.yml"
+    # No per-OS file: vars/main.yml's values, which refuse it (there is no default.yml any more).
+    assert context["__vars_files"] == []
     assert context["__%s_supported" % role] is False
 
 

@@ -126,4 +126,4 @@ def test_a_directory_that_is_not_ours_is_not_chmodded():
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {
-        "pull_repo_url_problems", "control_character_problems", "root_only_write_problems"}
+        "pull_repo_url_problems", "control_character_problems", "root_only_write_problems", "pull_schedule_problems"}
