@@ -10,7 +10,8 @@ callable, so the unit tests drive the same code on a fake root.
 
 A check result is a dict ``{status, message, evidence, remedy}``: ``status`` is
 ``pass``, ``fail`` or ``skip`` here; ``apply_fatal`` turns the failures that are
-not fatal into ``warn``.
+not fatal into ``warn`` and adds ``fatal`` (whether the check is one of the fatal
+checks in force), so that no caller has to know the defaults.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import stat
 import sys
 import time
 
-CHECK_NAMES = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'cuda', 'nvml', 'linux_driver', 'docker_desktop')
+CHECK_NAMES = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'cuda', 'nvml', 'linux_driver', 'docker_desktop', 'dpkg')
 # What a CUDA container cannot live without; `cuda` joins them when probe_cuda is on.
 BASE_FATAL_CHECKS = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'linux_driver')
 
@@ -822,17 +823,8 @@ def check_nvml(enabled, nvml_path, present, probe):
 
 def parse_dpkg_status(text):
     """Installed packages of a dpkg status file as [(package, architecture, version)]."""
-    packages = []
-    for stanza in re.split(r'\n\s*\n', text or ''):
-        fields = {}
-        for line in stanza.splitlines():
-            if line[:1] in (' ', '\t') or ':' not in line:
-                continue
-            key, value = line.split(':', 1)
-            fields[key.strip().lower()] = value.strip()
-        if fields.get('package') and fields.get('status', '').endswith(' installed'):
-            packages.append((fields['package'], fields.get('architecture', ''), fields.get('version', '')))
-    return packages
+    return [(fields['package'], fields.get('architecture', ''), fields.get('version', ''))
+            for fields in parse_dpkg_stanzas(text) if fields.get('status', '').endswith(' installed')]
 
 
 def linux_driver_packages(packages, native_arch):
@@ -859,6 +851,99 @@ def check_linux_driver(root):
         'fail', 'Linux NVIDIA driver packages installed inside WSL: %s' % ', '.join(found), evidence,
         'NVIDIA\'s WSL guide forbids a Linux display driver inside WSL (the Windows driver provides libcuda): '
         '`%s`' % purge_command(found))
+
+
+# ---------------------------------------------------------------- dpkg
+
+DPKG_STATUS = '/var/lib/dpkg/status'
+DPKG_UPDATES_DIR = '/var/lib/dpkg/updates'
+# dpkg --audit's unfinished states: `dpkg --configure -a` completes all but half-installed, which
+# apt reinstalls when the package is installed again.
+DPKG_UNFINISHED_STATES = ('half-installed', 'unpacked', 'half-configured', 'triggers-awaited', 'triggers-pending')
+DPKG_CONFIGURE_COMMAND = 'sudo dpkg --configure -a'
+
+
+def parse_dpkg_stanzas(text):
+    """The stanzas of a dpkg status (or journal) file as [{field: value}], field names lower-cased."""
+    stanzas = []
+    for stanza in re.split(r'\n\s*\n', text or ''):
+        fields = {}
+        for line in stanza.splitlines():
+            if line[:1] in (' ', '\t') or ':' not in line:
+                continue
+            key, value = line.split(':', 1)
+            fields[key.strip().lower()] = value.strip()
+        if fields.get('package'):
+            stanzas.append(fields)
+    return stanzas
+
+
+def dpkg_journal(root):
+    """Names of the journal files in /var/lib/dpkg/updates, in order.
+
+    dpkg writes one per status change and folds them into the status file when it finishes; a
+    run that was killed leaves them, and apt then refuses with "dpkg was interrupted" (apt, like
+    dpkg, counts the files whose names are all digits).
+    """
+    try:
+        names = os.listdir(in_root(root, DPKG_UPDATES_DIR))
+    except OSError:
+        return []
+    return sorted(n for n in names if n.isdigit())
+
+
+def dpkg_database(root):
+    """(stanzas of the status file with the journal applied, journal names), or (None, names) without dpkg."""
+    text = read_text(root, DPKG_STATUS)
+    journal = dpkg_journal(root)
+    if text is None:
+        return None, journal
+    merged = {}
+    order = []
+    texts = [text] + [read_text(root, '%s/%s' % (DPKG_UPDATES_DIR, name)) for name in journal]
+    for part in texts:
+        for fields in parse_dpkg_stanzas(part):
+            key = (fields['package'], fields.get('architecture', ''))
+            if key not in merged:
+                order.append(key)
+            merged[key] = fields
+    return [merged[key] for key in order], journal
+
+
+def unfinished_packages(stanzas):
+    """[(package, version, state, reinstall required)] of the packages dpkg left unfinished."""
+    found = []
+    for fields in stanzas or []:
+        words = fields.get('status', '').split()
+        if len(words) != 3:
+            continue
+        if words[2] in DPKG_UNFINISHED_STATES or words[1] == 'reinstreq':
+            found.append((fields['package'], fields.get('version', ''), words[2], words[1] == 'reinstreq'))
+    return found
+
+
+def check_dpkg(root):
+    """dpkg is not interrupted: no journal left in /var/lib/dpkg/updates, no package left unfinished."""
+    stanzas, journal = dpkg_database(root)
+    if stanzas is None:
+        return result('skip', 'no dpkg database (%s): not a Debian-family distro' % DPKG_STATUS)
+    unfinished = unfinished_packages(stanzas)
+    if not journal and not unfinished:
+        return result('pass', 'dpkg is not interrupted', ['%s: no journal files' % DPKG_UPDATES_DIR,
+                                                          'no package left unfinished in %s' % DPKG_STATUS])
+    evidence = ['%s/%s: journal of a dpkg run that did not finish' % (DPKG_UPDATES_DIR, name) for name in journal]
+    evidence.extend('%s %s: %s%s' % (name, version, state, ', reinstall required' if reinstreq else '')
+                    for name, version, state, reinstreq in unfinished)
+    parts = []
+    if journal:
+        parts.append('%d journal file%s in %s' % (len(journal), '' if len(journal) == 1 else 's', DPKG_UPDATES_DIR))
+    if unfinished:
+        parts.append('packages left unfinished: %s' % ', '.join('%s (%s)' % (n, s) for n, dummy, s, dummy2 in unfinished))
+    return result(
+        'fail', 'dpkg was interrupted (%s)' % '; '.join(parts), evidence,
+        'complete it with `%s` (the site play does this itself before it installs anything); if that fails, '
+        'read the error of the package it names, fix its cause or remove the package (`sudo dpkg --purge '
+        'PACKAGE`), and run `%s` again until it succeeds' % (DPKG_CONFIGURE_COMMAND, DPKG_CONFIGURE_COMMAND))
 
 
 # ---------------------------------------------------------------- docker desktop
@@ -950,6 +1035,7 @@ def gather(root='/', kernel_release=None, environ=None, wsl_lib_dir=WSL_LIB_DIR,
                                 probes.get('nvml', {}))
     checks['linux_driver'] = check_linux_driver(root)
     checks['docker_desktop'] = check_docker_desktop(root, environ)
+    checks['dpkg'] = check_dpkg(root)
 
     if wsl_version != 2:
         # Without WSL 2 there is no GPU paravirtualization: the wsl check's remedy is the one that counts.
@@ -982,11 +1068,17 @@ def gather(root='/', kernel_release=None, environ=None, wsl_lib_dir=WSL_LIB_DIR,
 
 
 def apply_fatal(checks, fatal_checks):
-    """Mark failures outside ``fatal_checks`` as ``warn``; return the names of the fatal failures."""
+    """Flag each check ``fatal`` or not, mark failures outside ``fatal_checks`` as ``warn``.
+
+    Returns the names of the fatal failures.
+    """
     fatal = []
     for name in CHECK_NAMES:
         check = checks.get(name)
-        if check is None or check['status'] != 'fail':
+        if check is None:
+            continue
+        check['fatal'] = name in fatal_checks
+        if check['status'] != 'fail':
             continue
         if name in fatal_checks:
             fatal.append(name)
