@@ -138,7 +138,7 @@ def test_the_modules_fatal_flag_decides():
     record = row(wsl_gpu=gpu_result(cuda=flagged('warn', 'cuInit failed', False), nvml=flagged('fail', 'no NVML', True),
                                     dpkg=flagged('warn', 'dpkg was interrupted', False)))
     assert [(c['name'], c['fatal']) for c in record['failed_checks']] == [('cuda', False), ('nvml', True),
-                                                                         ('dpkg', False)]
+                                                                          ('dpkg', False)]
     assert record['status'] == 'failed'
     assert record['checks']['nvml']['fatal'] is True and record['checks']['cuda']['fatal'] is False
 

@@ -387,7 +387,8 @@ def test_libcuda_without_loader_cache(wsl_root):
 
 def test_libcuda_resolving_elsewhere():
     cache = [{'name': 'libcuda.so.1', 'flags': 'libc6,%s' % ARCH_TAG, 'path': '/usr/lib/libcuda.so.1'}]
-    check = utils.check_libcuda('/nonexistent-root', WSL_LIB, [], cache, None, {}, ([], []), ARCH_TAG)
+    ctx = utils.Context('/nonexistent-root', WSL2, {}, WSL_LIB, loader=utils.Loader([], cache, None, ([], [])))
+    check = utils.check_libcuda(ctx)
     assert check['message'] == '/usr/lib/wsl/lib/libcuda.so.1 is missing'
 
 
