@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.." || exit 2
 scenarios=("$@")
 if [[ ${#scenarios[@]} -eq 0 ]]; then
   # The full chain first: if it breaks, the rest tells less.
-  scenarios=(default trixie newcomer newest check not_wsl no_dxg bad_fingerprint extra_key bad_daemon_json bad_input proxy systemd standalone driver_update pull_schedule fleet_injection)
+  scenarios=(default trixie newcomer newest check not_wsl no_dxg bad_fingerprint extra_key bad_daemon_json bad_input interrupted proxy systemd standalone driver_update pull_schedule fleet_injection)
 fi
 failed=()
 summary=()

@@ -143,6 +143,8 @@ def _checks(reader, raw):
             'message': reader.string(field + '.message', check.get('message')) or '',
             'evidence': reader.strings(field + '.evidence', check.get('evidence')),
             'remedy': reader.string(field + '.remedy', check.get('remedy')) or '',
+            # The module's own verdict; None for a report without it (one made before the module had it).
+            'fatal': reader.flag(field + '.fatal', check.get('fatal')),
         }
     return checks
 
@@ -200,8 +202,10 @@ def fleet_row(host, ping=None, wsl_gpu=None, docker=None, toolkit=None, nbody=No
 
     checks = _checks(reader, gpu.get('checks'))
     for name, check in checks.items():
+        if check['fatal'] is None:
+            check['fatal'] = name in fatal_checks
         if check['status'] in ('fail', 'warn'):
-            failed.append({'name': name, 'fatal': name in fatal_checks, 'message': check['message'],
+            failed.append({'name': name, 'fatal': check['fatal'], 'message': check['message'],
                            'remedy': check['remedy']})
 
     gpus = []

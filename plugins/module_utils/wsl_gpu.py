@@ -10,7 +10,8 @@ callable, so the unit tests drive the same code on a fake root.
 
 A check result is a dict ``{status, message, evidence, remedy}``: ``status`` is
 ``pass``, ``fail`` or ``skip`` here; ``apply_fatal`` turns the failures that are
-not fatal into ``warn``.
+not fatal into ``warn`` and adds ``fatal`` (whether the check is one of the fatal
+checks in force), so that no caller has to know the defaults.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import stat
 import sys
 import time
 
-CHECK_NAMES = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'cuda', 'nvml', 'linux_driver', 'docker_desktop')
+CHECK_NAMES = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'cuda', 'nvml', 'linux_driver', 'docker_desktop', 'dpkg')
 # What a CUDA container cannot live without; `cuda` joins them when probe_cuda is on.
 BASE_FATAL_CHECKS = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'linux_driver')
 
@@ -88,6 +89,64 @@ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76
 
 def result(status, message, evidence=None, remedy=''):
     return {'status': status, 'message': message, 'evidence': list(evidence or []), 'remedy': remedy}
+
+
+class Loader(object):
+    """The dynamic loader as the distro sees it, read once for every check.
+
+    ``conf_dirs``: [(directory, file)] of ld.so.conf and its includes; ``cache``: `ldconfig -p`'s
+    entries, or None with ``cache_error`` saying why; ``dry_run``: (harmless, other) complaints of a
+    read-only ldconfig run.
+    """
+
+    __slots__ = ('conf_dirs', 'cache', 'cache_error', 'dry_run')
+
+    def __init__(self, conf_dirs=(), cache=None, cache_error=None, dry_run=((), ())):
+        self.conf_dirs = list(conf_dirs)
+        self.cache = cache
+        self.cache_error = cache_error
+        self.dry_run = (list(dry_run[0]), list(dry_run[1]))
+
+
+class Context(object):
+    """What the checks read: the distro's root, its kernel release and environment, WSL's paths, the loader.
+
+    ``run_command(argv) -> (rc, stdout, stderr)`` and ``ldconfig`` (its path) are how the loader is read;
+    without ``run_command`` the cache reads as unreadable. ``loader`` is read by ``read_loader`` unless given.
+    """
+
+    __slots__ = ('root', 'kernel_release', 'environ', 'wsl_lib_dir', 'dxg_path', 'arch_tag',
+                 'run_command', 'ldconfig', 'loader')
+
+    def __init__(self, root='/', kernel_release=None, environ=None, wsl_lib_dir=WSL_LIB_DIR, dxg_path=DXG_PATH,
+                 run_command=None, ldconfig=None, loader=None):
+        self.root = root or '/'
+        self.kernel_release = kernel_release or os.uname()[2]
+        self.environ = dict(os.environ) if environ is None else environ
+        self.wsl_lib_dir = os.path.normpath(wsl_lib_dir)
+        self.dxg_path = dxg_path
+        self.arch_tag = machine_arch()[1]
+        self.run_command = run_command
+        self.ldconfig = ldconfig
+        self.loader = loader
+
+    def host_path(self, path):
+        """The host path of ``path`` (as seen inside the distro)."""
+        return in_root(self.root, path)
+
+    def wsl_lib(self, name):
+        """The distro's path of WSL's library ``name``."""
+        return os.path.join(self.wsl_lib_dir, name)
+
+
+def read_loader(ctx):
+    """The Loader of ``ctx``'s distro: ld.so.conf, the cache and a dry ldconfig run."""
+    conf_dirs = ld_so_conf_dirs(ctx.root)
+    if ctx.run_command is None:
+        return Loader(conf_dirs, None, 'no way to run ldconfig')
+    cache, cache_error = read_ldconfig_cache(ctx.run_command, ctx.ldconfig, ctx.root)
+    return Loader(conf_dirs, cache, cache_error,
+                  ldconfig_dry_run(ctx.run_command, ctx.ldconfig, ctx.root, ctx.wsl_lib_dir))
 
 
 # ---------------------------------------------------------------- paths under root
@@ -336,8 +395,13 @@ def _ldconfig_remedy(root, wsl_lib_dir):
             'then run `sudo ldconfig`' % (wsl_lib_dir, wsl_lib_dir))
 
 
-def check_libdxcore(root, wsl_lib_dir, conf_dirs, cache, cache_error, probe, arch_tag):
-    """libdxcore.so present in wsl_lib_dir, that directory known to the loader, and the library loading."""
+def check_libdxcore(ctx, probe):
+    """libdxcore.so present in wsl_lib_dir, that directory known to the loader, and the library loading.
+
+    ``probe`` is probe_dxcore_library's result, or None when the library was not probed.
+    """
+    root, wsl_lib_dir, arch_tag = ctx.root, ctx.wsl_lib_dir, ctx.arch_tag
+    conf_dirs, cache, cache_error = ctx.loader.conf_dirs, ctx.loader.cache, ctx.loader.cache_error
     path = os.path.join(wsl_lib_dir, 'libdxcore.so')
     evidence = []
     if not os.path.isdir(in_root(root, wsl_lib_dir)):
@@ -451,8 +515,11 @@ def purge_command(packages):
     return 'sudo apt-get purge %s && sudo apt-get autoremove --purge' % ' '.join(packages)
 
 
-def check_libcuda(root, wsl_lib_dir, conf_dirs, cache, cache_error, environ, dry_run, arch_tag):
+def check_libcuda(ctx):
     """libcuda.so.1 resolves to WSL's copy and no other copy shadows it."""
+    root, wsl_lib_dir, arch_tag, environ = ctx.root, ctx.wsl_lib_dir, ctx.arch_tag, ctx.environ
+    conf_dirs, cache, cache_error = ctx.loader.conf_dirs, ctx.loader.cache, ctx.loader.cache_error
+    dry_run = ctx.loader.dry_run
     path = os.path.join(wsl_lib_dir, 'libcuda.so.1')
     harmless, other = dry_run
     evidence = list(harmless) + list(other)
@@ -822,17 +889,8 @@ def check_nvml(enabled, nvml_path, present, probe):
 
 def parse_dpkg_status(text):
     """Installed packages of a dpkg status file as [(package, architecture, version)]."""
-    packages = []
-    for stanza in re.split(r'\n\s*\n', text or ''):
-        fields = {}
-        for line in stanza.splitlines():
-            if line[:1] in (' ', '\t') or ':' not in line:
-                continue
-            key, value = line.split(':', 1)
-            fields[key.strip().lower()] = value.strip()
-        if fields.get('package') and fields.get('status', '').endswith(' installed'):
-            packages.append((fields['package'], fields.get('architecture', ''), fields.get('version', '')))
-    return packages
+    return [(fields['package'], fields.get('architecture', ''), fields.get('version', ''))
+            for fields in parse_dpkg_stanzas(text) if fields.get('status', '').endswith(' installed')]
 
 
 def linux_driver_packages(packages, native_arch):
@@ -859,6 +917,99 @@ def check_linux_driver(root):
         'fail', 'Linux NVIDIA driver packages installed inside WSL: %s' % ', '.join(found), evidence,
         'NVIDIA\'s WSL guide forbids a Linux display driver inside WSL (the Windows driver provides libcuda): '
         '`%s`' % purge_command(found))
+
+
+# ---------------------------------------------------------------- dpkg
+
+DPKG_STATUS = '/var/lib/dpkg/status'
+DPKG_UPDATES_DIR = '/var/lib/dpkg/updates'
+# dpkg --audit's unfinished states: `dpkg --configure -a` completes all but half-installed, which
+# apt reinstalls when the package is installed again.
+DPKG_UNFINISHED_STATES = ('half-installed', 'unpacked', 'half-configured', 'triggers-awaited', 'triggers-pending')
+DPKG_CONFIGURE_COMMAND = 'sudo dpkg --configure -a'
+
+
+def parse_dpkg_stanzas(text):
+    """The stanzas of a dpkg status (or journal) file as [{field: value}], field names lower-cased."""
+    stanzas = []
+    for stanza in re.split(r'\n\s*\n', text or ''):
+        fields = {}
+        for line in stanza.splitlines():
+            if line[:1] in (' ', '\t') or ':' not in line:
+                continue
+            key, value = line.split(':', 1)
+            fields[key.strip().lower()] = value.strip()
+        if fields.get('package'):
+            stanzas.append(fields)
+    return stanzas
+
+
+def dpkg_journal(root):
+    """Names of the journal files in /var/lib/dpkg/updates, in order.
+
+    dpkg writes one per status change and folds them into the status file when it finishes; a
+    run that was killed leaves them, and apt then refuses with "dpkg was interrupted" (apt, like
+    dpkg, counts the files whose names are all digits).
+    """
+    try:
+        names = os.listdir(in_root(root, DPKG_UPDATES_DIR))
+    except OSError:
+        return []
+    return sorted(n for n in names if n.isdigit())
+
+
+def dpkg_database(root):
+    """(stanzas of the status file with the journal applied, journal names), or (None, names) without dpkg."""
+    text = read_text(root, DPKG_STATUS)
+    journal = dpkg_journal(root)
+    if text is None:
+        return None, journal
+    merged = {}
+    order = []
+    texts = [text] + [read_text(root, '%s/%s' % (DPKG_UPDATES_DIR, name)) for name in journal]
+    for part in texts:
+        for fields in parse_dpkg_stanzas(part):
+            key = (fields['package'], fields.get('architecture', ''))
+            if key not in merged:
+                order.append(key)
+            merged[key] = fields
+    return [merged[key] for key in order], journal
+
+
+def unfinished_packages(stanzas):
+    """[(package, version, state, reinstall required)] of the packages dpkg left unfinished."""
+    found = []
+    for fields in stanzas or []:
+        words = fields.get('status', '').split()
+        if len(words) != 3:
+            continue
+        if words[2] in DPKG_UNFINISHED_STATES or words[1] == 'reinstreq':
+            found.append((fields['package'], fields.get('version', ''), words[2], words[1] == 'reinstreq'))
+    return found
+
+
+def check_dpkg(root):
+    """dpkg is not interrupted: no journal left in /var/lib/dpkg/updates, no package left unfinished."""
+    stanzas, journal = dpkg_database(root)
+    if stanzas is None:
+        return result('skip', 'no dpkg database (%s): not a Debian-family distro' % DPKG_STATUS)
+    unfinished = unfinished_packages(stanzas)
+    if not journal and not unfinished:
+        return result('pass', 'dpkg is not interrupted', ['%s: no journal files' % DPKG_UPDATES_DIR,
+                                                          'no package left unfinished in %s' % DPKG_STATUS])
+    evidence = ['%s/%s: journal of a dpkg run that did not finish' % (DPKG_UPDATES_DIR, name) for name in journal]
+    evidence.extend('%s %s: %s%s' % (name, version, state, ', reinstall required' if reinstreq else '')
+                    for name, version, state, reinstreq in unfinished)
+    parts = []
+    if journal:
+        parts.append('%d journal file%s in %s' % (len(journal), '' if len(journal) == 1 else 's', DPKG_UPDATES_DIR))
+    if unfinished:
+        parts.append('packages left unfinished: %s' % ', '.join('%s (%s)' % (n, s) for n, dummy, s, dummy2 in unfinished))
+    return result(
+        'fail', 'dpkg was interrupted (%s)' % '; '.join(parts), evidence,
+        'complete it with `%s` (the site play does this itself before it installs anything); if that fails, '
+        'read the error of the package it names, fix its cause or remove the package (`sudo dpkg --purge '
+        'PACKAGE`), and run `%s` again until it succeeds' % (DPKG_CONFIGURE_COMMAND, DPKG_CONFIGURE_COMMAND))
 
 
 # ---------------------------------------------------------------- docker desktop
@@ -903,6 +1054,15 @@ def default_fatal_checks(probe_cuda=True):
     return list(BASE_FATAL_CHECKS) + (['cuda'] if probe_cuda else [])
 
 
+def probe_plan(ctx, probe_cuda=True, probe_nvml=True):
+    """[(key, function, args)] of the library probes to run: those asked for whose library is there."""
+    plan = [('libdxcore', probe_dxcore_library, 'libdxcore.so', True),
+            ('cuda', probe_cuda_library, 'libcuda.so.1', probe_cuda),
+            ('nvml', probe_nvml_library, 'libnvidia-ml.so.1', probe_nvml)]
+    return [(key, function, [ctx.host_path(ctx.wsl_lib(name))]) for key, function, name, wanted in plan
+            if wanted and os.path.exists(ctx.host_path(ctx.wsl_lib(name)))]
+
+
 def gather(root='/', kernel_release=None, environ=None, wsl_lib_dir=WSL_LIB_DIR, dxg_path=DXG_PATH,
            probe_cuda=True, probe_nvml=True, fatal_checks=None, run_command=None, ldconfig=None,
            probe_timeout=PROBE_TIMEOUT):
@@ -911,45 +1071,30 @@ def gather(root='/', kernel_release=None, environ=None, wsl_lib_dir=WSL_LIB_DIR,
     ``fatal_checks`` None means ``default_fatal_checks(probe_cuda)``; a failed check outside it is
     reported with status ``warn``.
     """
-    root = root or '/'
-    environ = dict(os.environ) if environ is None else environ
-    kernel_release = kernel_release or os.uname()[2]
-    wsl_lib_dir = os.path.normpath(wsl_lib_dir)
-    arch_tag = machine_arch()[1]
+    ctx = Context(root, kernel_release, environ, wsl_lib_dir, dxg_path, run_command, ldconfig)
+    return gather_context(ctx, probe_cuda, probe_nvml, fatal_checks, probe_timeout)
+
+
+def gather_context(ctx, probe_cuda=True, probe_nvml=True, fatal_checks=None, probe_timeout=PROBE_TIMEOUT):
+    """gather() for a Context."""
     checks = {}
+    checks['wsl'], wsl_version = check_wsl(ctx.root, ctx.kernel_release, ctx.environ)
+    checks['dxg'] = check_dxg(ctx.root, ctx.dxg_path, wsl_version)
 
-    checks['wsl'], wsl_version = check_wsl(root, kernel_release, environ)
-    checks['dxg'] = check_dxg(root, dxg_path, wsl_version)
-
-    conf_dirs = ld_so_conf_dirs(root)
-    if run_command is None:
-        cache, cache_error = None, 'no way to run ldconfig'
-        dry_run = ([], [])
-    else:
-        cache, cache_error = read_ldconfig_cache(run_command, ldconfig, root)
-        dry_run = ldconfig_dry_run(run_command, ldconfig, root, wsl_lib_dir)
-
-    dxcore_path = in_root(root, os.path.join(wsl_lib_dir, 'libdxcore.so'))
-    cuda_path = in_root(root, os.path.join(wsl_lib_dir, 'libcuda.so.1'))
-    nvml_path = in_root(root, os.path.join(wsl_lib_dir, 'libnvidia-ml.so.1'))
-    plan = []
-    if os.path.exists(dxcore_path):
-        plan.append(('libdxcore', probe_dxcore_library, [dxcore_path]))
-    if probe_cuda and os.path.exists(cuda_path):
-        plan.append(('cuda', probe_cuda_library, [cuda_path]))
-    if probe_nvml and os.path.exists(nvml_path):
-        plan.append(('nvml', probe_nvml_library, [nvml_path]))
+    if ctx.loader is None:
+        ctx.loader = read_loader(ctx)
+    plan = probe_plan(ctx, probe_cuda, probe_nvml)
     probes = run_isolated(plan, probe_timeout) if plan else {}
 
-    checks['libdxcore'] = check_libdxcore(root, wsl_lib_dir, conf_dirs, cache, cache_error,
-                                          probes.get('libdxcore'), arch_tag)
-    checks['libcuda'] = check_libcuda(root, wsl_lib_dir, conf_dirs, cache, cache_error, environ, dry_run, arch_tag)
-    checks['cuda'] = check_cuda(probe_cuda, os.path.join(wsl_lib_dir, 'libcuda.so.1'), os.path.exists(cuda_path),
-                                probes.get('cuda', {}))
-    checks['nvml'] = check_nvml(probe_nvml, os.path.join(wsl_lib_dir, 'libnvidia-ml.so.1'), os.path.exists(nvml_path),
-                                probes.get('nvml', {}))
-    checks['linux_driver'] = check_linux_driver(root)
-    checks['docker_desktop'] = check_docker_desktop(root, environ)
+    checks['libdxcore'] = check_libdxcore(ctx, probes.get('libdxcore'))
+    checks['libcuda'] = check_libcuda(ctx)
+    for name, enabled, library, check in (('cuda', probe_cuda, 'libcuda.so.1', check_cuda),
+                                          ('nvml', probe_nvml, 'libnvidia-ml.so.1', check_nvml)):
+        checks[name] = check(enabled, ctx.wsl_lib(library), os.path.exists(ctx.host_path(ctx.wsl_lib(library))),
+                             probes.get(name, {}))
+    checks['linux_driver'] = check_linux_driver(ctx.root)
+    checks['docker_desktop'] = check_docker_desktop(ctx.root, ctx.environ)
+    checks['dpkg'] = check_dpkg(ctx.root)
 
     if wsl_version != 2:
         # Without WSL 2 there is no GPU paravirtualization: the wsl check's remedy is the one that counts.
@@ -969,7 +1114,7 @@ def gather(root='/', kernel_release=None, environ=None, wsl_lib_dir=WSL_LIB_DIR,
     facts = {
         'checks': checks,
         'wsl_version': wsl_version,
-        'kernel_release': kernel_release,
+        'kernel_release': ctx.kernel_release,
         'devices': devices,
         'driver_version': None if nvml_probe.get('error') else nvml_probe.get('driver_version'),
         'cuda_driver_version': cuda_version_text(cuda_version),
@@ -982,11 +1127,17 @@ def gather(root='/', kernel_release=None, environ=None, wsl_lib_dir=WSL_LIB_DIR,
 
 
 def apply_fatal(checks, fatal_checks):
-    """Mark failures outside ``fatal_checks`` as ``warn``; return the names of the fatal failures."""
+    """Flag each check ``fatal`` or not, mark failures outside ``fatal_checks`` as ``warn``.
+
+    Returns the names of the fatal failures.
+    """
     fatal = []
     for name in CHECK_NAMES:
         check = checks.get(name)
-        if check is None or check['status'] != 'fail':
+        if check is None:
+            continue
+        check['fatal'] = name in fatal_checks
+        if check['status'] != 'fail':
             continue
         if name in fatal_checks:
             fatal.append(name)

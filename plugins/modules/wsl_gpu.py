@@ -26,12 +26,15 @@ description:
     C(cuda) (C(cuInit), driver version, every device's name, memory and compute capability through the CUDA
     driver API); C(nvml) (driver version and GPU names through NVML);
     C(linux_driver) (no Linux NVIDIA driver packages installed with dpkg);
-    C(docker_desktop) (C(docker) on C(PATH) or C(/var/run/docker.sock) not owned by Docker Desktop's WSL integration)."
+    C(docker_desktop) (C(docker) on C(PATH) or C(/var/run/docker.sock) not owned by Docker Desktop's WSL integration);
+    C(dpkg) (dpkg is not interrupted: no journal left in C(/var/lib/dpkg/updates) and no package left unpacked,
+    half-installed, half-configured or awaiting triggers, which would make every apt install fail; the site play
+    completes it with C(dpkg --configure -a) before it installs anything)."
   - The CUDA and NVML probes load the libraries with ctypes in a forked child process, so a driver that
     crashes or hangs cannot take the module down.
   - Fails, listing every fatal check that failed with its remedy (one per line), when any check named in
     O(fatal_checks) fails. Failed checks outside O(fatal_checks) get status C(warn) and a warning.
-  - Only Debian-family distros are checked for driver packages; elsewhere C(linux_driver) is C(skip).
+  - Only Debian-family distros are checked for driver packages and dpkg; elsewhere C(linux_driver) and C(dpkg) are C(skip).
 author:
   - wsl.cuda maintainers (@wsl-cuda)
 options:
@@ -80,7 +83,7 @@ options:
       - A check with status C(skip) never fails the module.
     type: list
     elements: str
-    choices: [wsl, dxg, libdxcore, libcuda, cuda, nvml, linux_driver, docker_desktop]
+    choices: [wsl, dxg, libdxcore, libcuda, cuda, nvml, linux_driver, docker_desktop, dpkg]
 attributes:
   check_mode:
     support: full
@@ -139,13 +142,16 @@ ansible_facts:
         checks:
           description:
             - One entry per check (C(wsl), C(dxg), C(libdxcore), C(libcuda), C(cuda), C(nvml), C(linux_driver),
-              C(docker_desktop)), each with C(status) (C(pass), C(fail), C(warn) = failed but not fatal, C(skip)),
-              C(message) (one line), C(evidence) (list of what was seen) and C(remedy) (what to do; empty on pass).
+              C(docker_desktop), C(dpkg)), each with C(status) (C(pass), C(fail), C(warn) = failed but not fatal, C(skip)),
+              C(fatal) (V(true) when the check is one of the fatal checks in force, O(fatal_checks) or its default,
+              whatever its status), C(message) (one line), C(evidence) (list of what was seen) and C(remedy)
+              (what to do; empty on pass).
           returned: always
           type: dict
           sample:
             wsl:
               status: pass
+              fatal: true
               message: WSL 2 (kernel 5.15.153.1-microsoft-standard-WSL2)
               evidence: ["kernel release: 5.15.153.1-microsoft-standard-WSL2"]
               remedy: ""

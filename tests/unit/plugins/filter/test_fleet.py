@@ -129,6 +129,39 @@ def test_the_site_plays_fatal_checks_win():
     assert record['status'] == 'failed'
 
 
+def flagged(status, message, fatal):
+    return dict(check(status, message), fatal=fatal)
+
+
+def test_the_modules_fatal_flag_decides():
+    # The module says which checks were fatal in the run; the filter copies no default of its own.
+    record = row(wsl_gpu=gpu_result(cuda=flagged('warn', 'cuInit failed', False), nvml=flagged('fail', 'no NVML', True),
+                                    dpkg=flagged('warn', 'dpkg was interrupted', False)))
+    assert [(c['name'], c['fatal']) for c in record['failed_checks']] == [('cuda', False), ('nvml', True),
+                                                                          ('dpkg', False)]
+    assert record['status'] == 'failed'
+    assert record['checks']['nvml']['fatal'] is True and record['checks']['cuda']['fatal'] is False
+
+
+def test_the_modules_fatal_flag_wins_over_the_site_plays_list():
+    record = row(wsl_gpu=gpu_result(dxg=flagged('warn', 'no dxg', False)), fatal_checks=['dxg'])
+    assert record['status'] == 'warn'
+    assert record['failed_checks'][0]['fatal'] is False
+
+
+def test_a_report_without_the_flag_falls_back_to_the_modules_default():
+    # A result registered from a module older than the flag: the default is the module's own function.
+    record = row(wsl_gpu=gpu_result(dpkg=check('warn', 'dpkg was interrupted'), libcuda=check('fail', 'shadowed')))
+    assert [(c['name'], c['fatal']) for c in record['failed_checks']] == [('libcuda', True), ('dpkg', False)]
+    assert record['checks']['libcuda']['fatal'] is True
+
+
+def test_a_fatal_flag_of_another_type_is_invalid_data():
+    record = row(wsl_gpu=gpu_result(nvml=flagged('warn', 'no NVML', 'yes')))
+    assert [(c['name'], c['fatal']) for c in record['failed_checks']] == [('nvml', False), ('data', True)]
+    assert 'wsl_gpu.checks.nvml.fatal is a string' in record['failed_checks'][1]['message']
+
+
 def test_only_warnings_make_warn():
     record = row(wsl_gpu=gpu_result(docker_desktop=check('warn', 'Docker Desktop', 'turn it off')))
     assert record['status'] == 'warn'

@@ -387,7 +387,8 @@ def test_libcuda_without_loader_cache(wsl_root):
 
 def test_libcuda_resolving_elsewhere():
     cache = [{'name': 'libcuda.so.1', 'flags': 'libc6,%s' % ARCH_TAG, 'path': '/usr/lib/libcuda.so.1'}]
-    check = utils.check_libcuda('/nonexistent-root', WSL_LIB, [], cache, None, {}, ([], []), ARCH_TAG)
+    ctx = utils.Context('/nonexistent-root', WSL2, {}, WSL_LIB, loader=utils.Loader([], cache, None, ([], [])))
+    check = utils.check_libcuda(ctx)
     assert check['message'] == '/usr/lib/wsl/lib/libcuda.so.1 is missing'
 
 
@@ -547,6 +548,97 @@ def test_linux_driver_package_names(name, driver):
     assert bool(utils.linux_driver_packages([(name, DPKG_ARCH, '1')], DPKG_ARCH)) is driver
 
 
+# ---------------------------------------------------------------- dpkg
+
+# What dpkg leaves when it is killed while unpacking Docker Engine: containerd.io unpacked, docker-ce
+# half-installed (reinstall required) in the journal, which the status file does not know of yet.
+DPKG_KILLED_STATUS = DPKG_STATUS + """
+Package: containerd.io
+Status: install ok unpacked
+Architecture: {arch}
+Version: 1.7.27-1
+
+Package: docker-ce
+Status: install ok not-installed
+Architecture: {arch}
+""".format(arch=DPKG_ARCH)
+
+DPKG_KILLED_JOURNAL = """\
+Package: docker-ce
+Status: install reinstreq half-installed
+Architecture: {arch}
+Version: 5:20.10.24~3-0~debian-bookworm
+""".format(arch=DPKG_ARCH)
+
+
+def test_dpkg_pass_on_a_finished_database(wsl_root):
+    (wsl_root / 'var/lib/dpkg/updates').mkdir()
+    # dpkg's own temporary file there is not a journal entry.
+    write(wsl_root / 'var/lib/dpkg/updates/tmp.i', '')
+    check = utils.check_dpkg(str(wsl_root))
+    assert check['status'] == 'pass', check
+    assert check['message'] == 'dpkg is not interrupted'
+
+
+def test_dpkg_journal_left_by_a_killed_run(wsl_root):
+    write(wsl_root / 'var/lib/dpkg/updates/0002', DPKG_KILLED_JOURNAL)
+    write(wsl_root / 'var/lib/dpkg/updates/0001', '')
+    write(wsl_root / 'var/lib/dpkg/status', DPKG_KILLED_STATUS)
+    check = utils.check_dpkg(str(wsl_root))
+    assert check['status'] == 'fail'
+    assert check['message'] == ('dpkg was interrupted (2 journal files in /var/lib/dpkg/updates; packages left '
+                                'unfinished: containerd.io (unpacked), docker-ce (half-installed))')
+    assert check['evidence'] == [
+        '/var/lib/dpkg/updates/0001: journal of a dpkg run that did not finish',
+        '/var/lib/dpkg/updates/0002: journal of a dpkg run that did not finish',
+        'containerd.io 1.7.27-1: unpacked',
+        'docker-ce 5:20.10.24~3-0~debian-bookworm: half-installed, reinstall required',
+    ]
+    assert check['remedy'].startswith('complete it with `sudo dpkg --configure -a`')
+
+
+def test_dpkg_journal_alone_is_an_interruption(wsl_root):
+    # apt refuses on any journal file, even one that changes no package's state.
+    write(wsl_root / 'var/lib/dpkg/updates/0000', '')
+    check = utils.check_dpkg(str(wsl_root))
+    assert check['status'] == 'fail'
+    assert check['message'] == 'dpkg was interrupted (1 journal file in /var/lib/dpkg/updates)'
+
+
+@pytest.mark.parametrize('status, unfinished', [
+    ('install ok installed', False), ('deinstall ok config-files', False), ('purge ok not-installed', False),
+    ('install ok unpacked', True), ('install ok half-configured', True), ('install ok triggers-pending', True),
+    ('install ok triggers-awaited', True), ('install reinstreq half-installed', True),
+    ('install reinstreq installed', True),
+])
+def test_dpkg_unfinished_states(tmp_path, status, unfinished):
+    write(tmp_path / 'var/lib/dpkg/status', 'Package: hello\nStatus: %s\nVersion: 2.10-3\n' % status)
+    check = utils.check_dpkg(str(tmp_path))
+    assert check['status'] == ('fail' if unfinished else 'pass'), check
+    assert ('hello 2.10-3: ' in ' '.join(check['evidence'])) is unfinished
+
+
+def test_dpkg_skipped_without_dpkg(tmp_path):
+    assert utils.check_dpkg(str(tmp_path))['status'] == 'skip'
+
+
+def test_dpkg_interruption_is_a_warning_by_default(wsl_root):
+    write(wsl_root / 'var/lib/dpkg/updates/0001', DPKG_KILLED_JOURNAL)
+    facts, fatal = gather(wsl_root)
+    assert fatal == []
+    assert facts['checks']['dpkg']['status'] == 'warn'
+    assert facts['checks']['dpkg']['fatal'] is False
+    assert facts['summary'].endswith('; warnings: dpkg')
+
+
+def test_dpkg_interruption_fatal_when_asked(wsl_root):
+    write(wsl_root / 'var/lib/dpkg/updates/0001', DPKG_KILLED_JOURNAL)
+    facts, fatal = gather(wsl_root, fatal_checks=['dpkg'])
+    assert fatal == ['dpkg']
+    assert (facts['checks']['dpkg']['status'], facts['checks']['dpkg']['fatal']) == ('fail', True)
+    assert facts['checks']['wsl']['fatal'] is False
+
+
 # ---------------------------------------------------------------- docker_desktop
 
 def test_docker_desktop_cli_on_path(tmp_path):
@@ -581,7 +673,10 @@ def test_gather_healthy_root(wsl_root):
     assert fatal == []
     assert dict((n, c['status']) for n, c in facts['checks'].items()) == {
         'wsl': 'pass', 'dxg': 'pass', 'libdxcore': 'pass', 'libcuda': 'pass', 'cuda': 'pass', 'nvml': 'pass',
-        'linux_driver': 'pass', 'docker_desktop': 'pass'}
+        'linux_driver': 'pass', 'docker_desktop': 'pass', 'dpkg': 'pass'}
+    assert dict((n, c['fatal']) for n, c in facts['checks'].items()) == {
+        'wsl': True, 'dxg': True, 'libdxcore': True, 'libcuda': True, 'cuda': True, 'nvml': False,
+        'linux_driver': True, 'docker_desktop': False, 'dpkg': False}
     assert facts['wsl_version'] == 2
     assert facts['devices'] == [{'name': GPU, 'memory_mib': 8192, 'compute_capability': '8.6'}]
     assert (facts['driver_version'], facts['cuda_driver_version']) == ('560.94', '12.6')
@@ -665,6 +760,7 @@ def test_main_fatal_checks_option(wsl_root, run_main):
     out = run_main({'root': str(wsl_root), 'kernel_release': WSL2, 'environ': {}, 'fatal_checks': ['wsl']})
     assert out['failed_checks'] == []
     assert out['ansible_facts']['wsl_gpu']['checks']['dxg']['status'] == 'warn'
+    assert [n for n, c in out['ansible_facts']['wsl_gpu']['checks'].items() if c['fatal']] == ['wsl']
     assert out['warnings'][0].startswith('dxg: /dev/dxg is missing')
 
 
