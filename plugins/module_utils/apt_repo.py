@@ -88,12 +88,44 @@ def package_versions(index_text, names):
     return found
 
 
+def sqv_verify(sqv, key_binary, signed, signature=None):
+    """(content, problem) as gpgv_verify, with Sequoia's sqv: what apt verifies with on Debian 13 and newer,
+    which no longer installs gpgv. The keyring holds the pinned key alone, so a signature sqv accepts is the
+    pinned key's."""
+    with tempfile.TemporaryDirectory(prefix="wsl-cuda-apt-") as tmp:
+        keyring = os.path.join(tmp, "pinned.gpg")
+        with open(keyring, "wb") as handle:
+            handle.write(key_binary)
+        data = os.path.join(tmp, "signed")
+        with open(data, "wb") as handle:
+            handle.write(signed)
+        argv = [sqv, "--keyring", keyring]
+        if signature is None:
+            output = os.path.join(tmp, "cleartext")
+            argv += ["--cleartext", "--output", output, data]
+        else:
+            sig = os.path.join(tmp, "signed.gpg")
+            with open(sig, "wb") as handle:
+                handle.write(signature)
+            output = data
+            argv += ["--signature-file", sig, data]
+        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, timeout=60,
+                                env=dict(os.environ, LC_ALL="C"))
+        if result.returncode != 0:
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines() or ["no valid signature"]
+            return None, "is not signed by the pinned key (sqv: %s)" % " ".join(line.strip() for line in lines)
+        with open(output, "rb") as handle:
+            return handle.read(), None
+
+
 def gpgv_verify(gpgv, key_binary, pinned, signed, signature=None):
     """(content, problem): what gpgv verified (the cleartext of InRelease, or Release itself) or why not.
 
     The keyring holds the pinned key alone; the signature must also name it as the primary key (VALIDSIG's
     last field), with no expired or revoked key and no bad signature among the status lines.
     """
+    if os.path.basename(gpgv) == "sqv":
+        return sqv_verify(gpgv, key_binary, signed, signature)
     with tempfile.TemporaryDirectory(prefix="wsl-cuda-apt-") as tmp:
         keyring = os.path.join(tmp, "pinned.gpg")
         with open(keyring, "wb") as handle:

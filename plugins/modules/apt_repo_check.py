@@ -108,7 +108,7 @@ attributes:
     support: none
     description: Writes nothing.
 notes:
-  - Uses C(gpgv), which apt itself depends on.
+  - Uses C(gpgv), or C(sqv) where apt verifies with it (Debian 13 and newer).
 """
 
 EXAMPLES = r"""
@@ -226,7 +226,11 @@ def main():
         module.fail_json(msg="The pinned key given to apt_repo_check is not ASCII-armored OpenPGP: %s" % exc)
     if not key_binary:
         module.fail_json(msg="The pinned key given to apt_repo_check holds no armored block.")
-    gpgv = module.get_bin_path("gpgv", required=True)
+    # apt's own verifier: gpgv up to Debian 12 and Ubuntu 24.04, Sequoia's sqv from Debian 13 on.
+    gpgv = module.get_bin_path("gpgv") or module.get_bin_path("sqv")
+    if not gpgv:
+        module.fail_json(msg="Neither gpgv nor sqv is installed, so no apt repository signature can be checked: "
+                             "install gpgv (sudo apt-get install gpgv), which apt itself needs.")
     os.environ.update(dict((name, str(value)) for name, value in params["proxy_env"].items()
                            if name in PROXY_VARIABLES and value not in (None, "")))
 
