@@ -88,10 +88,13 @@ def package_versions(index_text, names):
     return found
 
 
-def sqv_verify(sqv, key_binary, signed, signature=None):
-    """(content, problem) as gpgv_verify, with Sequoia's sqv: what apt verifies with on Debian 13 and newer,
-    which no longer installs gpgv. The keyring holds the pinned key alone, so a signature sqv accepts is the
-    pinned key's."""
+def run_verifier(argv_of, key_binary, signed, signature=None):
+    """(result, content) of one signature check in a private directory holding the pinned key alone.
+
+    argv_of(tmp, keyring, data, signature_file, output) gives the command: signature_file is None for a
+    clear-signed file (InRelease), whose cleartext the tool writes to output; for a detached signature
+    (Release.gpg) output is the data file itself. content is what output holds after a run that exited 0.
+    """
     with tempfile.TemporaryDirectory(prefix="wsl-cuda-apt-") as tmp:
         keyring = os.path.join(tmp, "pinned.gpg")
         with open(keyring, "wb") as handle:
@@ -99,23 +102,35 @@ def sqv_verify(sqv, key_binary, signed, signature=None):
         data = os.path.join(tmp, "signed")
         with open(data, "wb") as handle:
             handle.write(signed)
-        argv = [sqv, "--keyring", keyring]
         if signature is None:
-            output = os.path.join(tmp, "cleartext")
-            argv += ["--cleartext", "--output", output, data]
+            sig, output = None, os.path.join(tmp, "cleartext")
         else:
-            sig = os.path.join(tmp, "signed.gpg")
+            sig, output = os.path.join(tmp, "signed.gpg"), data
             with open(sig, "wb") as handle:
                 handle.write(signature)
-            output = data
-            argv += ["--signature-file", sig, data]
-        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, timeout=60,
-                                env=dict(os.environ, LC_ALL="C"))
-        if result.returncode != 0:
-            lines = result.stderr.decode("utf-8", "replace").strip().splitlines() or ["no valid signature"]
-            return None, "is not signed by the pinned key (sqv: %s)" % " ".join(line.strip() for line in lines)
-        with open(output, "rb") as handle:
-            return handle.read(), None
+        result = subprocess.run(argv_of(tmp, keyring, data, sig, output), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, check=False, timeout=60, env=dict(os.environ, LC_ALL="C"))
+        content = None
+        if result.returncode == 0 and os.path.exists(output):
+            with open(output, "rb") as handle:
+                content = handle.read()
+        return result, content
+
+
+def sqv_verify(sqv, key_binary, signed, signature=None):
+    """(content, problem) as gpgv_verify, with Sequoia's sqv: what apt verifies with on Debian 13 and newer,
+    which no longer installs gpgv. The keyring holds the pinned key alone, so a signature sqv accepts is the
+    pinned key's."""
+    def argv_of(tmp, keyring, data, sig, output):
+        if sig is None:
+            return [sqv, "--keyring", keyring, "--cleartext", "--output", output, data]
+        return [sqv, "--keyring", keyring, "--signature-file", sig, data]
+
+    result, content = run_verifier(argv_of, key_binary, signed, signature)
+    if result.returncode != 0 or content is None:
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines() or ["no valid signature"]
+        return None, "is not signed by the pinned key (sqv: %s)" % " ".join(line.strip() for line in lines)
+    return content, None
 
 
 def gpgv_verify(gpgv, key_binary, pinned, signed, signature=None):
@@ -126,45 +141,31 @@ def gpgv_verify(gpgv, key_binary, pinned, signed, signature=None):
     """
     if os.path.basename(gpgv) == "sqv":
         return sqv_verify(gpgv, key_binary, signed, signature)
-    with tempfile.TemporaryDirectory(prefix="wsl-cuda-apt-") as tmp:
-        keyring = os.path.join(tmp, "pinned.gpg")
-        with open(keyring, "wb") as handle:
-            handle.write(key_binary)
-        data = os.path.join(tmp, "signed")
-        with open(data, "wb") as handle:
-            handle.write(signed)
+
+    def argv_of(tmp, keyring, data, sig, output):
         argv = [gpgv, "--homedir", tmp, "--keyring", keyring, "--status-fd", "1"]
-        if signature is None:
-            output = os.path.join(tmp, "cleartext")
-            argv += ["--output", output, data]
-        else:
-            sig = os.path.join(tmp, "signed.gpg")
-            with open(sig, "wb") as handle:
-                handle.write(signature)
-            output = data
-            argv += [sig, data]
-        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, timeout=60,
-                                env=dict(os.environ, LC_ALL="C"))
-        status = result.stdout.decode("utf-8", "replace")
-        words = [line.split()[1:] for line in status.splitlines() if line.startswith("[GNUPG:] ")]
-        bad = [w[0] for w in words if w and w[0] in ("BADSIG", "EXPKEYSIG", "REVKEYSIG", "EXPSIG", "ERRSIG", "NO_PUBKEY")]
-        valid = [w[-1].upper() for w in words if w and w[0] == "VALIDSIG"]
-        if result.returncode != 0 or bad or pinned not in valid:
-            reason = {
-                "NO_PUBKEY": "is signed by another key, not the pinned one",
-                "ERRSIG": "is signed by another key, not the pinned one",
-                "BADSIG": "has a bad signature (the file was changed after it was signed)",
-                "EXPKEYSIG": "is signed by an expired key",
-                "REVKEYSIG": "is signed by a revoked key",
-                "EXPSIG": "has an expired signature",
-            }
-            why = reason.get(bad[0]) if bad else None
-            if why is None:
-                why = "is not signed by the pinned key (gpgv: %s)" % (
-                    result.stderr.decode("utf-8", "replace").strip().splitlines() or ["no valid signature"])[-1]
-            return None, why
-        with open(output, "rb") as handle:
-            return handle.read(), None
+        return argv + (["--output", output, data] if sig is None else [sig, data])
+
+    result, content = run_verifier(argv_of, key_binary, signed, signature)
+    status = result.stdout.decode("utf-8", "replace")
+    words = [line.split()[1:] for line in status.splitlines() if line.startswith("[GNUPG:] ")]
+    bad = [w[0] for w in words if w and w[0] in ("BADSIG", "EXPKEYSIG", "REVKEYSIG", "EXPSIG", "ERRSIG", "NO_PUBKEY")]
+    valid = [w[-1].upper() for w in words if w and w[0] == "VALIDSIG"]
+    if result.returncode != 0 or bad or pinned not in valid or content is None:
+        reason = {
+            "NO_PUBKEY": "is signed by another key, not the pinned one",
+            "ERRSIG": "is signed by another key, not the pinned one",
+            "BADSIG": "has a bad signature (the file was changed after it was signed)",
+            "EXPKEYSIG": "is signed by an expired key",
+            "REVKEYSIG": "is signed by a revoked key",
+            "EXPSIG": "has an expired signature",
+        }
+        why = reason.get(bad[0]) if bad else None
+        if why is None:
+            why = "is not signed by the pinned key (gpgv: %s)" % (
+                result.stderr.decode("utf-8", "replace").strip().splitlines() or ["no valid signature"])[-1]
+        return None, why
+    return content, None
 
 
 def read_index(fetch, url, listed, index):
