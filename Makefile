@@ -64,5 +64,5 @@ demo: testbed ## Run the site playbook against a simulated WSL laptop (a contain
 	tests/demo.sh
 
 .PHONY: bench
-bench: testbed ## Benchmark against the manual procedure and a bare play (prints ratios; not part of test)
+bench: testbed ## Benchmark against the manual procedure, a bare play and geerlingguy.docker (prints ratios; not part of test)
 	bench/run.sh
