@@ -28,9 +28,29 @@ author:
   - wsl.cuda maintainers (@wsl-cuda)
 options:
   key:
-    description: The pinned key, ASCII-armored (the C(key) that M(wsl.cuda.pinned_key) returns).
+    description:
+      - The pinned key, ASCII-armored (the C(key) that M(wsl.cuda.pinned_key) returns).
+      - Either O(key) or O(key_url) is required.
     type: str
-    required: true
+  key_url:
+    description:
+      - Where the repository publishes its key. The key is then taken from O(keyring) or fetched from here and
+        checked against O(fingerprint) exactly as M(wsl.cuda.pinned_key) does it (its options O(keyring),
+        O(fingerprint_option), O(hint) apply), and returned as RV(key); a key that is not the pinned one alone
+        fails the module with M(wsl.cuda.pinned_key)'s message. One module call then checks the key and the
+        repository.
+    type: str
+  keyring:
+    description: With O(key_url), the keyring in place (see M(wsl.cuda.pinned_key)).
+    type: path
+  fingerprint_option:
+    description: With O(key_url), the caller's setting for O(fingerprint), named in the failure message.
+    type: str
+    default: fingerprint
+  hint:
+    description: With O(key_url), sentences appended to the failure message when the served key is not the pinned one.
+    type: str
+    default: ""
   fingerprint:
     description: The pinned primary-key fingerprint, 40 hex digits; spaces and case are ignored.
     type: str
@@ -150,6 +170,18 @@ problems:
   type: list
   elements: str
   sample: ["nvidia_repo_base_url: the repository at https://example.com/stable/deb/amd64/ does not answer (...)"]
+key:
+  description: With O(key_url), the pinned key alone, ASCII-armored (M(wsl.cuda.pinned_key)'s RV(key)).
+  returned: success, with O(key_url)
+  type: str
+key_fetched:
+  description: With O(key_url), whether the key was fetched (false when O(keyring) already held it alone).
+  returned: success, with O(key_url)
+  type: bool
+key_replaced_reason:
+  description: With O(key_url), why the keyring in place was not kept (M(wsl.cuda.pinned_key)'s RV(replaced_reason)).
+  returned: success, with O(key_url)
+  type: str
 source_in_place:
   description: Whether nothing was fetched because O(source) already holds O(source_lines).
   returned: always
@@ -165,8 +197,7 @@ from ansible.module_utils.urls import fetch_url
 
 from ansible_collections.wsl.cuda.plugins.module_utils.apt_repo import FetchError, check_repository, pin_problem, resolve_version
 from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import OpenPGPError, dearmor
-
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+from ansible_collections.wsl.cuda.plugins.module_utils.pinned_key import pinned_key, proxy_settings
 
 
 def source_lines_in_place(path, lines):
@@ -193,7 +224,11 @@ def normalize_repository(module, repo, indexes, variable):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            key=dict(type="str", required=True, no_log=False),
+            key=dict(type="str", no_log=False),
+            key_url=dict(type="str", no_log=False),
+            keyring=dict(type="path", no_log=False),
+            fingerprint_option=dict(type="str", default="fingerprint"),
+            hint=dict(type="str", default=""),
             fingerprint=dict(type="str", required=True),
             repositories=dict(type="list", elements="raw", required=True),
             indexes=dict(type="list", elements="str", default=["Packages"]),
@@ -210,14 +245,22 @@ def main():
             timeout=dict(type="int", default=30),
             validate_certs=dict(type="bool", default=True),
         ),
+        required_one_of=[("key", "key_url")],
+        mutually_exclusive=[("key", "key_url")],
         supports_check_mode=True,
     )
     params = module.params
+    key_result = {}
+    if params["key_url"]:
+        found = pinned_key(module, params["key_url"], params)
+        params["key"] = found["key"]
+        key_result = dict(key=found["key"], key_fetched=found["fetched"], key_replaced_reason=found["replaced_reason"])
     pins = [pin for pin in params["pins"] if pin["version"]]
     packages = list(params["packages"]) + [pin["package"] for pin in pins if pin["package"] not in params["packages"]]
     empty = dict((name, []) for name in packages)
     if not packages and source_lines_in_place(params["source"], params["source_lines"]):
-        module.exit_json(changed=False, repositories=[], versions=empty, resolved={}, problems=[], source_in_place=True)
+        module.exit_json(changed=False, repositories=[], versions=empty, resolved={}, problems=[], source_in_place=True,
+                         **key_result)
 
     pinned = re.sub(r"\s", "", params["fingerprint"]).upper()
     try:
@@ -231,8 +274,7 @@ def main():
     if not gpgv:
         module.fail_json(msg="Neither gpgv nor sqv is installed, so no apt repository signature can be checked: "
                              "install gpgv (sudo apt-get install gpgv), which apt itself needs.")
-    os.environ.update(dict((name, str(value)) for name, value in params["proxy_env"].items()
-                           if name in PROXY_VARIABLES and value not in (None, "")))
+    os.environ.update(proxy_settings(params["proxy_env"]))
 
     def fetch(url):
         response, info = fetch_url(module, url, timeout=params["timeout"])
@@ -269,8 +311,9 @@ def main():
                 resolved[pin["package"]] = resolve_version(versions[pin["package"]], pin["version"])
     if problems:
         module.fail_json(msg=" ".join(problems), problems=problems, repositories=results, versions=versions,
-                         resolved=resolved, source_in_place=False)
-    module.exit_json(changed=False, repositories=results, versions=versions, resolved=resolved, problems=[], source_in_place=False)
+                         resolved=resolved, source_in_place=False, **key_result)
+    module.exit_json(changed=False, repositories=results, versions=versions, resolved=resolved, problems=[], source_in_place=False,
+                     **key_result)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """The proxy's environment (which may hold its password) goes only to the module that downloads.
 
 An `environment:` puts each variable on the command line of the module it wraps (visible in `ps` during the
-task) and in `-vvv` output, so no play and no task may carry one (issue 10, item 3). The two key downloads
-get the proxy as wsl.cuda.pinned_key's `proxy_env` option, which the module does not log, and the two
-repository checks as wsl.cuda.apt_repo_check's.
+task) and in `-vvv` output, so no play and no task may carry one (issue 10, item 3). The two repositories'
+downloads (the key, as wsl.cuda.pinned_key checks it, and the repository, one wsl.cuda.apt_repo_check call
+each) get the proxy as that module's `proxy_env` option, which the module does not log.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ import os
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-# The tasks that download through the proxy: the two repository keys (wsl.cuda.pinned_key) and the two
-# repositories (wsl.cuda.apt_repo_check).
+# The tasks that download through the proxy: the two repositories, each with its key (wsl.cuda.apt_repo_check).
 DOWNLOADS = {
-    ("roles/docker_engine/tasks/validate.yml", "Fetch Docker's repository key and check it against the pinned fingerprint"),
-    ("roles/nvidia_repo/tasks/validate.yml", "Fetch NVIDIA's repository key and check it against the pinned fingerprint"),
-    ("roles/docker_engine/tasks/validate.yml", "Check Docker's repository before its source is written"),
-    ("roles/nvidia_repo/tasks/validate.yml", "Check NVIDIA's repository before its source is written"),
+    ("roles/docker_engine/tasks/validate.yml",
+     "Check Docker's repository key against the pinned fingerprint, and the repository against the key"),
+    ("roles/nvidia_repo/tasks/validate.yml",
+     "Check NVIDIA's repository key against the pinned fingerprint, and every channel against the key"),
 }
 
 

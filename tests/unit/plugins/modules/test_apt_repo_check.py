@@ -75,3 +75,43 @@ def test_pinned_version_is_resolved_or_refused(run_module, gpg, keys, mirror):
     assert out["resolved"] == {"docker-ce": "5:20.10.24~3-0~debian-bookworm"}
     out = run_module(apt_repo_check.main, args(gpg, keys, url, pins=[dict(pin, version="99.0")]), fails=True)
     assert out["problems"][0].startswith("docker_engine_version '99.0' is not in the repository at %s/" % url)
+
+
+def key_url_args(gpg, keys, tmp_path, url, key_file, **more):
+    base = args(gpg, keys, url, **more)
+    del base["key"]
+    base.update(key_url="file://%s" % key_file, keyring=str(tmp_path / "keyring.asc"),
+                fingerprint_option="docker_engine_repo_key_fingerprint")
+    return base
+
+
+def test_key_url_checks_the_key_and_the_repository_in_one_call(run_module, gpg, keys, mirror, tmp_path):
+    key_file = tmp_path / "gpg"
+    key_file.write_bytes(gpg.export(keys["plain"]))
+    out = run_module(apt_repo_check.main, key_url_args(gpg, keys, tmp_path, "file://%s/dists/bookworm" % mirror, key_file,
+                                                       packages=["docker-ce"]))
+    assert out["problems"] == [] and out["key_fetched"] is True
+    assert gpg.show_keys(out["key"].encode()) == [keys["plain"]]
+    assert out["versions"]["docker-ce"][0] == "5:27.3.1-1~debian.12~bookworm"
+
+
+def test_key_url_uses_the_keyring_in_place_without_fetching(run_module, gpg, keys, mirror, tmp_path):
+    (tmp_path / "keyring.asc").write_bytes(gpg.export(keys["plain"]))
+    out = run_module(apt_repo_check.main, key_url_args(gpg, keys, tmp_path, "file://%s/dists/bookworm" % mirror,
+                                                       tmp_path / "missing-gpg"))
+    assert out["key_fetched"] is False and out["problems"] == [] and out["key"].startswith("-----BEGIN PGP PUBLIC KEY BLOCK")
+
+
+def test_key_url_refuses_another_key_before_looking_at_the_repository(run_module, gpg, keys, mirror, tmp_path):
+    key_file = tmp_path / "gpg"
+    key_file.write_bytes(gpg.export(keys["rsa"]))
+    out = run_module(apt_repo_check.main, key_url_args(gpg, keys, tmp_path, "file://%s/dists/bookworm" % mirror, key_file),
+                     fails=True)
+    assert "is not the pinned one" in out["msg"] and "docker_engine_repo_key_fingerprint = %s" % keys["plain"] in out["msg"]
+    assert "repositories" not in out and out["fingerprints"] == [keys["rsa"]]
+
+
+def test_key_and_key_url_exclude_each_other(run_module, gpg, keys, tmp_path):
+    base = args(gpg, keys, "file:///nowhere", key_url="file:///nowhere/gpg")
+    out = run_module(apt_repo_check.main, base, fails=True)
+    assert "mutually exclusive" in out["msg"]

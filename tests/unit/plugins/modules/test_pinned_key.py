@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import iter_packets
+from ansible_collections.wsl.cuda.plugins.module_utils import pinned_key as pinned_key_utils
 from ansible_collections.wsl.cuda.plugins.modules import pinned_key as module
 
 pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is needed to make test keys")
@@ -198,8 +199,8 @@ def test_the_proxy_of_the_option_is_used_and_not_logged(server, gpg, keys, armor
 
 def test_proxy_settings_keep_only_proxy_variables():
     given = {"https_proxy": "http://p:3128", "NO_PROXY": "a,b", "http_proxy": "", "LD_PRELOAD": "/x.so"}
-    assert module.proxy_settings(given) == {"https_proxy": "http://p:3128", "NO_PROXY": "a,b"}
-    assert module.proxy_settings(None) == {}
+    assert pinned_key_utils.proxy_settings(given) == {"https_proxy": "http://p:3128", "NO_PROXY": "a,b"}
+    assert pinned_key_utils.proxy_settings(None) == {}
 
 
 # -- a key file that holds more than the pinned key (issue 10) ---------------------------------
