@@ -199,6 +199,19 @@ def apt_error(rc, stdout, stderr):
     return " ".join(errors or [line for line in (stderr or stdout or "").splitlines() if line.strip()][-6:]) or "rc %s" % rc
 
 
+# apt-get's words for lists that are missing or stale (a dependency from a source never fetched, a
+# package file gone from the mirror): worth one apt-get update and one more try.
+STALE_LISTS = ("Unable to locate package", "has no installation candidate", "is not installable",
+               "but it is not going to be installed", "Failed to fetch", "Unable to fetch some archives",
+               "Unable to correct problems")
+
+
+def stale_lists(stdout, stderr):
+    """Whether a failed apt-get install says its lists are missing or stale."""
+    text = (stdout or "") + "\n" + (stderr or "")
+    return any(words in text for words in STALE_LISTS)
+
+
 class AptError(Exception):
     """apt-get or apt-cache failed; the message is apt's own."""
 

@@ -86,7 +86,10 @@ options:
       - Before installing, a full C(apt-get update) runs when apt's cache is older than this many seconds (the
         age of C(/var/lib/apt/periodic/update-success-stamp), else of C(/var/lib/apt/lists), as
         M(ansible.builtin.apt) reads it); V(0) always updates before installing.
-      - Whatever the age, it runs when apt knows no version of a package to install.
+      - Whatever the age, it runs when apt knows no version of a package to install, and once when C(apt-get
+        install) fails because the lists are missing or stale (a dependency from a source never fetched, a
+        package file gone from the mirror), before one more try: the lists dir's age also moves when a role
+        fetches one source's lists alone.
     type: int
     default: 86400
   unknown_hint:
@@ -273,7 +276,18 @@ def main():
             specs = {}
         if update_error:
             module.warn("apt-get update failed, the install went on with the lists apt had: %s" % update_error)
-        result["stdout"] = apt.install(install, specs, remove, params["allow_downgrade"])[0]
+        try:
+            result["stdout"] = apt.install(install, specs, remove, params["allow_downgrade"])[0]
+        except ap.AptError as exc:
+            # apt resolves and downloads everything before dpkg changes anything: after a failure that says
+            # the lists are stale (a dependency apt does not know, a file gone from the mirror), the host is
+            # as it was, and one full update with one more try is what apt itself advises.
+            if result["cache_updated"] or not install or not ap.stale_lists(exc.stdout, exc.stderr):
+                raise
+            update_error = update()
+            if update_error:
+                raise ap.AptError("apt-get install", exc.rc, exc.stdout, exc.stderr + "\n" + update_error)
+            result["stdout"] = apt.install(install, specs, remove, params["allow_downgrade"])[0]
     except ap.AptError as exc:
         status = ap.read_status(ap.DPKG_STATUS, set(names))
         module.fail_json(msg="%s. Fix what apt says and run again." % exc, rc=exc.rc, stdout=exc.stdout,

@@ -206,3 +206,36 @@ def test_downgrade_not_allowed_is_left_to_apt(run_module, apt):
     apt.write()
     run_module(apt_packages.main, docker(allow_downgrade=False))
     assert "--allow-downgrades" not in apt.calls[-1]
+
+
+def test_install_failing_on_stale_lists_updates_once_and_tries_again(run_module, apt):
+    failure = (100, "", "E: Unable to correct problems, you have held broken packages.\nThe following packages have unmet"
+                        " dependencies: docker-ce : Depends: iptables but it is not installable")
+    apt.fail["install"] = failure
+    real_update = FakeApt.__call__
+
+    def update_then_succeed(self, argv, **kwargs):
+        if argv[1] == "update":
+            self.fail.pop("install", None)
+        return real_update(self, argv, **kwargs)
+    FakeApt.__call__ = update_then_succeed
+    try:
+        out = run_module(apt_packages.main, docker())
+    finally:
+        FakeApt.__call__ = real_update
+    assert [call[1] for call in apt.calls] == ["madison", "install", "update", "install"]
+    assert out["cache_updated"] is True and out["versions"]["docker-ce"] == CE
+
+
+def test_install_failing_for_another_reason_is_not_retried(run_module, apt):
+    apt.fail["install"] = (100, "", "E: Sub-process /usr/bin/dpkg returned an error code (1)")
+    run_module(apt_packages.main, docker(), fails=True)
+    assert [call[1] for call in apt.calls] == ["madison", "install"]
+
+
+def test_install_failing_on_stale_lists_after_an_update_is_not_retried(run_module, apt):
+    os.utime(apt.lists_dir, (time.time() - 90000,) * 2)
+    apt.fail["install"] = (100, "", "E: Failed to fetch file:/srv/mirror/pool/docker-ce.deb  File not found")
+    out = run_module(apt_packages.main, docker(), fails=True)
+    assert [call[1] for call in apt.calls] == ["update", "madison", "install"]
+    assert "E: Failed to fetch" in out["msg"]
