@@ -88,8 +88,8 @@ options:
         M(ansible.builtin.apt) reads it); V(0) always updates before installing.
       - Whatever the age, it runs when apt knows no version of a package to install, and once when C(apt-get
         install) fails because the lists are missing or stale (a dependency from a source never fetched, a
-        package file gone from the mirror), before one more try: the lists dir's age also moves when a role
-        fetches one source's lists alone.
+        package file gone from the mirror), before one more try (the lists' age also moves when a role
+        fetches one source's lists alone).
     type: int
     default: 86400
   unknown_hint:
