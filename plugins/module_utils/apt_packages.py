@@ -43,7 +43,7 @@ def parse_status(text, names=None):
         for line in stanza.splitlines():
             if not line or line[0] in " \t" or ":" not in line:
                 continue  # a continuation line (Description, Conffiles) or none
-            key, _, value = line.partition(":")
+            key, value = line.split(":", 1)
             fields[key.strip().lower()] = value.strip()
         name = fields.get("package")
         if not name or (names is not None and name not in names):
@@ -175,9 +175,9 @@ def resolve_pins(pins, install, available):
 
 def unknown_problem(names, hint):
     """The sentence for wanted packages that apt knows no version of, even after apt-get update."""
-    return "apt knows no %s package%s: %s." % (", ".join(names), "" if len(names) == 1 else "s",
-                                              hint or "add the apt source that provides %s and run again"
-                                              % ("it" if len(names) == 1 else "them"))
+    one = len(names) == 1
+    hint = hint or "add the apt source that provides %s and run again" % ("it" if one else "them")
+    return "apt knows no %s package%s: %s." % (", ".join(names), "" if one else "s", hint)
 
 
 def apt_get_argv(apt_get, install, specs, remove, allow_downgrade, lock_timeout):

@@ -54,7 +54,7 @@ class FakeApt:
             if verb == "remove" or arg.endswith("-"):
                 self.installed.pop(arg.rstrip("-"), None)
             else:
-                name, _, version = arg.partition("=")
+                name, version = (arg.split("=", 1) + [""])[:2]
                 self.installed[name] = version or self.lists[name][0]
         self.write()
         return 0, "Setting up ...", ""
@@ -172,8 +172,9 @@ def test_unavailable_pin_is_refused_before_apt_get_installs(run_module, apt):
 
 
 def test_pin_below_min_version_is_refused_before_any_call(run_module, apt):
-    out = run_module(apt_packages.main, docker(pins=[dict(packages=DOCKER[:2], version="18.09.1", variable="docker_engine_version",
-                                                          min_version="19.03", min_version_reason="`docker run --gpus` needs Docker 19.03 or newer")]), fails=True)
+    old = dict(packages=DOCKER[:2], version="18.09.1", variable="docker_engine_version",
+               min_version="19.03", min_version_reason="`docker run --gpus` needs Docker 19.03 or newer")
+    out = run_module(apt_packages.main, docker(pins=[old]), fails=True)
     assert out["msg"] == ("docker_engine_version '18.09.1' is older than 19.03, but `docker run --gpus` needs Docker 19.03 or newer."
                           " Pick a newer version or set docker_engine_version to \"\" for the newest.")
     assert apt.calls == []
