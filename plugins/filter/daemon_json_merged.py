@@ -10,7 +10,7 @@ author: wsl.cuda maintainers
 version_added: 0.1.0
 short_description: Docker's daemon configuration with a container runtime merged in
 description:
-  - What the module M(wsl.cuda.daemon_json) would write, from the configuration it returned as C(current):
+  - What the module M(wsl.cuda.daemon_json) would write, from the configuration it returned as C(current), with
     the runtime O(name) under C(runtimes), C(features.cdi) with O(cdi_feature), C(default-runtime) set to O(name)
     with O(default_runtime) or removed where it names O(name) without it; every other key as it is.
   - The same code as the module (C(plugins/module_utils/daemon_json.py)), so that a play that read the file once

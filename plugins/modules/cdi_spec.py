@@ -64,9 +64,9 @@ options:
   toolkit_path:
     description:
       - The spec the toolkit's C(nvidia-cdi-refresh.service) writes. With it, the module also picks the refresher
-        that keeps the spec current at boot, and with it the spec it checks (RV(active)): O(toolkit_path) when
+        that keeps the spec current at boot, and with it the spec it checks (RV(active)), which is O(toolkit_path) when
         O(systemd) is true, O(toolkit_unit) exists and the toolkit package O(toolkit_package) (its version in dpkg's
-        status) is O(toolkit_refresh_from) or newer; O(path) otherwise.
+        status) is O(toolkit_refresh_from) or newer, and O(path) otherwise.
       - With O(state=refreshed) it then installs O(refresh_lib) and O(refresh_script) and, with O(systemd), sets up
         that refresher's units (see O(unit_file)), all in this one call, and reports one C(changed).
     type: path
