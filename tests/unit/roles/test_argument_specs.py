@@ -226,9 +226,9 @@ def test_toolkit_vars(host):
     assert context["__nvidia_container_toolkit_versioned"] == [
         "nvidia-container-toolkit", "nvidia-container-toolkit-base", "libnvidia-container-tools", "libnvidia-container1"
     ]
-    assert context["__nvidia_container_toolkit_runtime"] == {
-        "runtimes": {"nvidia": {"path": "nvidia-container-runtime", "args": []}}
-    }
+    # wsl.cuda.daemon_json merges it as {"runtimes": {NAME: RUNTIME}}.
+    assert context["__nvidia_container_toolkit_runtime_name"] == "nvidia"
+    assert context["__nvidia_container_toolkit_runtime"] == {"path": "nvidia-container-runtime", "args": []}
 
 
 def test_pinned_fingerprints_are_upstreams():

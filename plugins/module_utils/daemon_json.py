@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wsl.cuda maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Docker's daemon.json: parse it (refusing what Docker cannot read either) and merge a runtime into it.
+
+Shared by the module wsl.cuda.daemon_json (which reads and writes the file on the host) and the filter
+wsl.cuda.daemon_json_merged (which tells, from what the module read, whether a write is needed at all).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+
+class DaemonJsonError(Exception):
+    """The file is not a JSON object: Docker cannot read it, and it must not be overwritten."""
+
+
+def problem(path, variable, reason):
+    """The refusal, naming the file (and the variable that names it) and how to see the error."""
+    named = '%s (%s)' % (path, variable) if variable else path
+    return ('%s is not a JSON object, so Docker cannot read it either, and this role will not overwrite it: %s. '
+            'Fix the file (`python3 -m json.tool %s` shows the error) and run again.' % (named, reason, path))
+
+
+def parse(text, path, variable=None):
+    """The configuration in text; {} for an empty file. Raises DaemonJsonError naming path."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise DaemonJsonError(problem(path, variable, str(error)))
+    if not isinstance(value, dict):
+        raise DaemonJsonError(problem(path, variable, 'the top level is not an object'))
+    return value
+
+
+def _combine(base, other):
+    """ansible.builtin.combine(recursive=True): dicts merged key by key, anything else replaced."""
+    result = copy.deepcopy(base)
+    for key, value in other.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _combine(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def merge(current, name, runtime, default_runtime=False, cdi_feature=False):
+    """current with the runtime `name` registered, features.cdi on when asked, and default-runtime.
+
+    Every other key of the user's stays. default_runtime true makes `name` Docker's default runtime;
+    false removes default-runtime only where it names `name` (a user's own default stays).
+    """
+    wanted = _combine(current, {'runtimes': {name: runtime}})
+    if cdi_feature:
+        wanted = _combine(wanted, {'features': {'cdi': True}})
+    if default_runtime:
+        wanted['default-runtime'] = name
+    elif wanted.get('default-runtime') == name:
+        del wanted['default-runtime']
+    return wanted
+
+
+def dumps(value):
+    """The file's text, as ansible.builtin.to_nice_json(indent=2) writes it, with a final line break."""
+    return json.dumps(value, indent=2, sort_keys=True, separators=(',', ': '), ensure_ascii=False) + '\n'
