@@ -73,7 +73,6 @@ def fetch(module, url, timeout):
     return response.read()
 
 
-
 # The options of wsl.cuda.pinned_key, which wsl.cuda.apt_repo_check also takes (its key_url is pinned_key's url).
 ARGUMENT_SPEC = dict(
     proxy_env=dict(type="dict", default={}, no_log=True),
@@ -140,4 +139,3 @@ def pinned_key(module, url, params):
     elif replaced:
         module.warn("The keyring in place %s, so it is replaced with the pinned key, fetched from %s." % (replaced, url))
     return dict(key=key, fingerprints=[pinned], fetched=True, replaced_reason=replaced, dropped=checked["dropped"])
-

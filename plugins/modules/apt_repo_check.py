@@ -179,7 +179,7 @@ key_fetched:
   returned: success, with O(key_url)
   type: bool
 key_replaced_reason:
-  description: With O(key_url), why the keyring in place was not kept (M(wsl.cuda.pinned_key)'s RV(replaced_reason)).
+  description: With O(key_url), why the keyring in place was not kept (M(wsl.cuda.pinned_key)'s C(replaced_reason)).
   returned: success, with O(key_url)
   type: str
 source_in_place:

@@ -20,7 +20,7 @@ description:
   - When nothing differs it writes nothing and runs no update; the lists are looked up with
     C(apt-get indextargets), which reads apt's own state and makes no network request.
   - When C(apt-get update) fails, the source and the keyring are put back as they were before the call (the previous
-    files' contents are kept in memory: no backup files are left in C(sources.list.d)), so that apt keeps working,
+    files' contents are kept in memory, so no backup files are left in C(sources.list.d)), so that apt keeps working,
     and the module fails with apt's message and what became of the source.
   - Keys are taken out of apt-key's global keyring (O(global_keyring), a binary keyring) in pure Python, with no
     C(gpg); the keyring is removed when no key is left in it. A fragment in O(global_keyring_dir) is removed only
@@ -35,7 +35,7 @@ options:
     choices: [present, absent]
     default: present
   key:
-    description: The keyring's content, ASCII-armored: the C(key) that M(wsl.cuda.pinned_key) returns. Required with O(state=present).
+    description: The keyring's content, ASCII-armored (the C(key) that M(wsl.cuda.pinned_key) returns). Required with O(state=present).
     type: str
   keyring:
     description: The keyring the source names in C(signed-by).
@@ -73,8 +73,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports what would be written, removed and updated, and changes nothing.
   diff_mode:
     support: full
+    description: Shows the source file before and after.
 notes:
   - Runs on the target's Python standard library; C(apt-get) must be installed.
 """
