@@ -11,9 +11,8 @@ plain paths and a run(argv) callable, so that the unit tests drive it on tempora
 from __future__ import annotations
 
 import os
-import tempfile
 
-from ansible_collections.wsl.cuda.plugins.module_utils import openpgp
+from ansible_collections.wsl.cuda.plugins.module_utils import files, openpgp
 
 TAG_SECRET_KEY = 5
 TAG_PUBLIC_KEY = 6
@@ -37,34 +36,14 @@ def read(path):
         return None
 
 
-def write(path, data, mode=0o644):
-    """Write a file atomically (a temporary file in the same directory, then rename), root-owned when run as root."""
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        if os.geteuid() == 0:
-            os.chown(tmp, 0, 0)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def put_back(path, data):
     """Restore a file to earlier bytes, or remove it when there was none."""
     if data is None:
         if os.path.lexists(path):
             os.unlink(path)
     else:
-        write(path, data)
+        files.make_directories(files.missing_directories(os.path.dirname(path)))
+        files.write_atomically(path, data, mode=0o644)
 
 
 def split_keys(data):

@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 
+from ansible_collections.wsl.cuda.plugins.module_utils import files
 from ansible_collections.wsl.cuda.plugins.module_utils.cdi_spec import version_at_least
 
 MANAGED = "# Managed by wsl.cuda (role nvidia_container_toolkit, module wsl.cuda.cdi_spec): changes are overwritten."
@@ -164,22 +164,8 @@ class Files(object):
         self.changed.append(path)
         if self.check_mode:
             return True
-        missing, directory = [], os.path.dirname(full)
-        while directory and not os.path.isdir(directory):
-            missing.append(directory)
-            directory = os.path.dirname(directory)
-        for directory in reversed(missing):
-            os.mkdir(directory)
-            os.chmod(directory, 0o755)
-        handle, temp = tempfile.mkstemp(prefix="." + os.path.basename(full) + ".", dir=os.path.dirname(full))
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(text.encode("utf-8", "surrogateescape"))
-            os.chmod(temp, mode)
-            os.rename(temp, full)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        files.make_directories(files.missing_directories(os.path.dirname(full)))
+        files.write_atomically(full, text.encode("utf-8", "surrogateescape"), mode=mode)
         return True
 
     def remove(self, path):

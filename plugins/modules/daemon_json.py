@@ -110,12 +110,11 @@ backup_file:
 
 import os
 import stat
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-from ansible_collections.wsl.cuda.plugins.module_utils import daemon_json
+from ansible_collections.wsl.cuda.plugins.module_utils import daemon_json, files
 
 
 def _read(module, path):
@@ -128,35 +127,16 @@ def _read(module, path):
         module.fail_json(msg='%s cannot be read: %s' % (path, error), path=path)
 
 
-def _makedirs(path):
-    missing = []
-    while path and not os.path.isdir(path):
-        missing.append(path)
-        path = os.path.dirname(path)
-    for directory in reversed(missing):
-        os.mkdir(directory)
-        os.chmod(directory, 0o755)
+def _write(path, text):
+    """The new daemon.json, parsed back before it replaces the old one (what `validate:` did with python3 -m
+    json.tool); an existing file keeps its mode and owner, a new one is 0644."""
+    files.make_directories(files.missing_directories(os.path.dirname(path)))
 
-
-def _write(module, path, text, info):
-    directory = os.path.dirname(path)
-    _makedirs(directory)
-    handle, temp = tempfile.mkstemp(prefix='.daemon.json.', dir=directory)
-    try:
-        with os.fdopen(handle, 'wb') as out:
-            out.write(to_bytes(text))
-        # Read back before it replaces anything (what `validate:` did with python3 -m json.tool).
+    def parse_back(temp):
         with open(temp, 'rb') as back:
             daemon_json.parse(to_text(back.read()), path)
-        os.chmod(temp, stat.S_IMODE(info.st_mode) if info else 0o644)
-        if info:
-            os.chown(temp, info.st_uid, info.st_gid)
-        module.atomic_move(temp, path, unsafe_writes=False)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    # atomic_move keeps an existing file's mode; a new one gets the one chosen above.
-    os.chmod(path, stat.S_IMODE(info.st_mode) if info else 0o644)
+
+    files.write_atomically(path, to_bytes(text), check=parse_back)
 
 
 def main():
@@ -193,7 +173,7 @@ def main():
     if info and params['backup']:
         result['backup_file'] = module.backup_local(path)
     try:
-        _write(module, path, after, info)
+        _write(path, after)
     except (OSError, daemon_json.DaemonJsonError) as error:
         module.fail_json(msg='%s could not be written: %s' % (path, error), **result)
     result['mode'] = mode or '0644'

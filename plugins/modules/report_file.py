@@ -59,20 +59,11 @@ created_dirs:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
-
-def missing_dirs(path):
-    """The parent directories of path that do not exist, outermost first."""
-    missing = []
-    directory = os.path.dirname(path)
-    while directory and not os.path.isdir(directory):
-        missing.append(directory)
-        directory = os.path.dirname(directory)
-    return list(reversed(missing))
+from ansible_collections.wsl.cuda.plugins.module_utils import files
 
 
 def main():
@@ -89,7 +80,7 @@ def main():
         mode = int(module.params['mode'], 8)
     except ValueError:
         module.fail_json(msg='mode must be an octal string such as 0644, not %r' % module.params['mode'])
-    dirs = missing_dirs(path)
+    dirs = files.missing_directories(os.path.dirname(path))
     try:
         with open(path, 'rb') as handle:
             same = handle.read() == data and (os.stat(path).st_mode & 0o7777) == mode
@@ -100,14 +91,8 @@ def main():
     if same or module.check_mode:
         module.exit_json(changed=not same, created_dirs=dirs)
     try:
-        for directory in dirs:
-            os.mkdir(directory)
-            os.chmod(directory, 0o755)
-        handle, temp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path))
-        with os.fdopen(handle, 'wb') as out:
-            out.write(data)
-        os.chmod(temp, mode)
-        os.rename(temp, path)
+        files.make_directories(dirs)
+        files.write_atomically(path, data, mode=mode)
     except OSError as error:
         module.fail_json(msg='%s could not be written: %s' % (path, error), created_dirs=dirs)
     module.exit_json(changed=True, created_dirs=dirs)

@@ -83,12 +83,11 @@ messages:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-from ansible_collections.wsl.cuda.plugins.module_utils import wsl_conf
+from ansible_collections.wsl.cuda.plugins.module_utils import files, wsl_conf
 
 
 def main():
@@ -128,17 +127,12 @@ def main():
         result["diff"] = dict(before=before, after=after, before_header=path if exists else "%s (absent)" % path,
                               after_header=path)
     if changed and not module.check_mode:
-        temp = None
         try:
-            handle, temp = tempfile.mkstemp(prefix=".wsl.conf.", dir=os.path.dirname(path) or ".")
-            with os.fdopen(handle, "wb") as out:
-                out.write(to_bytes(after, errors="surrogate_or_strict"))
-            module.atomic_move(temp, path)  # an existing file keeps its mode and owner
+            # An existing file keeps its mode and owner; a new one gets params["mode"].
+            files.write_atomically(path, to_bytes(after, errors="surrogate_or_strict"))
             if not exists:
                 module.set_mode_if_different(path, params["mode"], False)
         except (IOError, OSError) as error:
-            if temp and os.path.exists(temp):
-                os.unlink(temp)
             module.fail_json(msg="cannot write %s: %s" % (path, error), messages=messages)
     module.exit_json(**result)
 
