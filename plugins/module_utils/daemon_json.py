@@ -12,8 +12,8 @@ Standard library only.
 
 from __future__ import annotations
 
-import copy
 import json
+from collections.abc import Mapping
 
 
 class DaemonJsonError(Exception):
@@ -40,14 +40,25 @@ def parse(text, path, variable=None):
     return value
 
 
+def plain(value):
+    """A copy of JSON-like data as plain dicts and lists. Not copy.deepcopy: the filter's input is ansible-core's
+    lazy containers, and deep-copying one copies its templar and plugin loaders (slow, and from ansible-core 2.21
+    a deprecation warning for every run)."""
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
 def _combine(base, other):
     """ansible.builtin.combine(recursive=True): dicts merged key by key, anything else replaced."""
-    result = copy.deepcopy(base)
+    result = plain(base)
     for key, value in other.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
+        if isinstance(value, Mapping) and isinstance(result.get(key), dict):
             result[key] = _combine(result[key], value)
         else:
-            result[key] = copy.deepcopy(value)
+            result[key] = plain(value)
     return result
 
 

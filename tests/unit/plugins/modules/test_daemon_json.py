@@ -105,3 +105,17 @@ def test_the_merge_leaves_its_input_alone_and_replaces_lists():
 
 def test_the_file_reads_as_to_nice_json_writes_it():
     assert daemon_json.dumps({"b": 1, "a": {"c": []}}) == '{\n  "a": {\n    "c": []\n  },\n  "b": 1\n}\n'
+
+
+class _NoDeepcopy(dict):
+    """Stands in for ansible-core's lazy containers, whose deepcopy drags in the templar (issue seen on 2.21)."""
+
+    def __deepcopy__(self, memo):
+        raise AssertionError("the merge deep-copied its input")
+
+
+def test_the_merge_copies_its_input_without_deepcopy():
+    current = _NoDeepcopy({"log-driver": "json-file", "runtimes": _NoDeepcopy({"crun": _NoDeepcopy({"path": "crun"})})})
+    result = merged(current)
+    assert result["runtimes"]["crun"] == {"path": "crun"} and "nvidia" in result["runtimes"]
+    assert type(result["runtimes"]) is dict and "nvidia" not in current["runtimes"]
