@@ -118,4 +118,4 @@ def test_the_merge_copies_its_input_without_deepcopy():
     current = _NoDeepcopy({"log-driver": "json-file", "runtimes": _NoDeepcopy({"crun": _NoDeepcopy({"path": "crun"})})})
     result = merged(current)
     assert result["runtimes"]["crun"] == {"path": "crun"} and "nvidia" in result["runtimes"]
-    assert type(result["runtimes"]) is dict and "nvidia" not in current["runtimes"]
+    assert not isinstance(result["runtimes"], _NoDeepcopy) and "nvidia" not in current["runtimes"]
