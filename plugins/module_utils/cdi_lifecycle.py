@@ -20,23 +20,20 @@ import os
 import re
 import stat
 
-from ansible_collections.wsl.cuda.plugins.module_utils import files
+from ansible_collections.wsl.cuda.plugins.module_utils import apt_packages, files
 from ansible_collections.wsl.cuda.plugins.module_utils.cdi_spec import version_at_least
 
 MANAGED = "# Managed by wsl.cuda (role nvidia_container_toolkit, module wsl.cuda.cdi_spec): changes are overwritten."
 
 
 def dpkg_version(package, status_text):
-    """The installed version of ``package`` in the text of /var/lib/dpkg/status, or None."""
-    for stanza in re.split(r"\n\s*\n", status_text or ""):
-        fields = {}
-        for line in stanza.splitlines():
-            if line[:1] in (" ", "\t") or ":" not in line:
-                continue
-            key, _sep, value = line.partition(":")
-            fields[key.strip().lower()] = value.strip()
-        if fields.get("package") == package and fields.get("status", "").endswith(" installed"):
-            return fields.get("version") or None
+    """The installed version of ``package`` in the text of /var/lib/dpkg/status, or None (held counts as installed).
+
+    The stanzas are read by wsl.cuda.apt_packages' parser (plugins/module_utils/apt_packages.py).
+    """
+    entry = apt_packages.parse_status(status_text or "", {package}).get(package)
+    if entry and entry["status"].endswith(" installed"):
+        return entry["version"] or None
     return None
 
 

@@ -204,3 +204,9 @@ def test_check_mode_without_the_toolkit_writes_nothing_and_generates_nothing(tmp
     out = run_module(module.main, args(tmp_path, _ansible_check_mode=True))
     assert out["action"] == "kept" and out["messages"] == [] and out["toolkit_package_version"] is None
     assert out["changed"] is True and not (tmp_path / "usr/local/sbin").exists()
+
+
+def test_dpkg_version_counts_a_held_package_as_installed():
+    held = "Package: nvidia-container-toolkit-base\nStatus: hold ok installed\nVersion: 1.18.0-1\n"
+    assert lc.dpkg_version("nvidia-container-toolkit-base", held) == "1.18.0-1"
+    assert lc.dpkg_version("nvidia-container-toolkit-base", held.replace("installed", "half-configured")) is None
