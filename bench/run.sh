@@ -59,8 +59,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The shared molecule instance's capabilities, so that dockerd runs inside as in the scenarios.
-mapfile -t caps < <(python3 -c 'import sys, yaml; print("\n".join(yaml.safe_load(open(sys.argv[1]))["platforms"][0]["capabilities"]))' \
+# The shared molecule instance's capabilities (testbed_instance), so that dockerd runs inside as in the scenarios.
+mapfile -t caps < <(python3 -c 'import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+print("\n".join(config["provisioner"]["inventory"]["group_vars"]["all"]["testbed_instance"]["capabilities"]))' \
   .config/molecule/config.yml)
 cap_args=()
 for cap in "${caps[@]}"; do cap_args+=(--cap-add "$cap"); done
