@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import re
 
+from ansible_collections.wsl.cuda.plugins.module_utils import dpkg
 from ansible_collections.wsl.cuda.plugins.module_utils.apt_repo import resolve_version
 
-DPKG_STATUS = "/var/lib/dpkg/status"
+DPKG_STATUS = dpkg.STATUS_PATH
 # What ansible.builtin.apt reads as the age of apt's cache: the success stamp where apt writes one
 # (Ubuntu's update-notifier), else the lists directory.
 CACHE_STAMPS = ("/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists")
-INSTALLED = "install ok installed"
 # The last word of Status for a package that is not there (config-files: removed, its conffiles kept).
 GONE = ("not-installed", "config-files")
 APT_ENV = {
@@ -33,26 +33,8 @@ APT_ENV = {
 
 
 def parse_status(text, names=None):
-    """dpkg's status file → {package: {"status", "version", "architecture"}} (for names only, when given).
-
-    A package of several architectures keeps its installed stanza, else its first one.
-    """
-    result = {}
-    for stanza in re.split(r"\n[ \t]*\n", text):
-        fields = {}
-        for line in stanza.splitlines():
-            if not line or line[0] in " \t" or ":" not in line:
-                continue  # a continuation line (Description, Conffiles) or none
-            key, value = line.split(":", 1)
-            fields[key.strip().lower()] = value.strip()
-        name = fields.get("package")
-        if not name or (names is not None and name not in names):
-            continue
-        entry = {"status": " ".join(fields.get("status", "").split()), "version": fields.get("version", ""),
-                 "architecture": fields.get("architecture", "")}
-        if name not in result or (entry["status"] == INSTALLED and result[name]["status"] != INSTALLED):
-            result[name] = entry
-    return result
+    """dpkg's status file → {package: {"status", "version", "architecture"}} (for names only, when given)."""
+    return dpkg.packages(text, names)
 
 
 def read_status(path=DPKG_STATUS, names=None):
@@ -65,9 +47,9 @@ def read_status(path=DPKG_STATUS, names=None):
 
 
 def installed_version(status, name):
-    """The version dpkg has installed of name, '' unless its Status is "install ok installed"."""
+    """The version dpkg has installed of name ("hold ok installed" too: a held package is installed), else ''."""
     entry = status.get(name)
-    return entry["version"] if entry and entry["status"] == INSTALLED else ""
+    return entry["version"] if entry and dpkg.is_installed(entry["status"]) else ""
 
 
 def is_present(status, name):

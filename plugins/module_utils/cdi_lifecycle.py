@@ -20,19 +20,16 @@ import os
 import re
 import stat
 
-from ansible_collections.wsl.cuda.plugins.module_utils import apt_packages, files
+from ansible_collections.wsl.cuda.plugins.module_utils import dpkg, files
 from ansible_collections.wsl.cuda.plugins.module_utils.cdi_spec import version_at_least
 
 MANAGED = "# Managed by wsl.cuda (role nvidia_container_toolkit, module wsl.cuda.cdi_spec): changes are overwritten."
 
 
 def dpkg_version(package, status_text):
-    """The installed version of ``package`` in the text of /var/lib/dpkg/status, or None (held counts as installed).
-
-    The stanzas are read by wsl.cuda.apt_packages' parser (plugins/module_utils/apt_packages.py).
-    """
-    entry = apt_packages.parse_status(status_text or "", {package}).get(package)
-    if entry and entry["status"].endswith(" installed"):
+    """The installed version of ``package`` in the text of /var/lib/dpkg/status, or None (held counts as installed)."""
+    entry = dpkg.packages(status_text, {package}).get(package)
+    if entry and dpkg.is_installed(entry["status"]):
         return entry["version"] or None
     return None
 

@@ -30,6 +30,8 @@ import stat
 import sys
 import time
 
+from ansible_collections.wsl.cuda.plugins.module_utils import dpkg
+
 CHECK_NAMES = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'cuda', 'nvml', 'linux_driver', 'docker_desktop', 'dpkg')
 # What a CUDA container cannot live without; `cuda` joins them when probe_cuda is on.
 BASE_FATAL_CHECKS = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'linux_driver')
@@ -890,7 +892,7 @@ def check_nvml(enabled, nvml_path, present, probe):
 def parse_dpkg_status(text):
     """Installed packages of a dpkg status file as [(package, architecture, version)]."""
     return [(fields['package'], fields.get('architecture', ''), fields.get('version', ''))
-            for fields in parse_dpkg_stanzas(text) if fields.get('status', '').endswith(' installed')]
+            for fields in dpkg.parse_stanzas(text) if dpkg.is_installed(fields.get('status'))]
 
 
 def linux_driver_packages(packages, native_arch):
@@ -929,21 +931,6 @@ DPKG_UNFINISHED_STATES = ('half-installed', 'unpacked', 'half-configured', 'trig
 DPKG_CONFIGURE_COMMAND = 'sudo dpkg --configure -a'
 
 
-def parse_dpkg_stanzas(text):
-    """The stanzas of a dpkg status (or journal) file as [{field: value}], field names lower-cased."""
-    stanzas = []
-    for stanza in re.split(r'\n\s*\n', text or ''):
-        fields = {}
-        for line in stanza.splitlines():
-            if line[:1] in (' ', '\t') or ':' not in line:
-                continue
-            key, value = line.split(':', 1)
-            fields[key.strip().lower()] = value.strip()
-        if fields.get('package'):
-            stanzas.append(fields)
-    return stanzas
-
-
 def dpkg_journal(root):
     """Names of the journal files in /var/lib/dpkg/updates, in order.
 
@@ -968,7 +955,7 @@ def dpkg_database(root):
     order = []
     texts = [text] + [read_text(root, '%s/%s' % (DPKG_UPDATES_DIR, name)) for name in journal]
     for part in texts:
-        for fields in parse_dpkg_stanzas(part):
+        for fields in dpkg.parse_stanzas(part):
             key = (fields['package'], fields.get('architecture', ''))
             if key not in merged:
                 order.append(key)

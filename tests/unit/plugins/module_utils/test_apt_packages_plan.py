@@ -47,6 +47,11 @@ Package: podman-docker
 Status: install ok half-configured
 Architecture: all
 Version: 4.3.1+ds1-8
+
+Package: nvidia-container-toolkit-base
+Status: hold ok installed
+Architecture: amd64
+Version: 1.17.8-1
 """
 
 
@@ -61,7 +66,8 @@ def status():
 
 
 def test_parse_status_reads_stanzas_not_continuation_lines(status):
-    assert set(status) == {"docker-ce", "docker.io", "docker-compose-plugin", "libnvidia-container1", "podman-docker"}
+    assert set(status) == {"docker-ce", "docker.io", "docker-compose-plugin", "libnvidia-container1", "podman-docker",
+                           "nvidia-container-toolkit-base"}
     assert status["docker-ce"] == {"status": "install ok installed", "version": "5:27.3.1-1~debian.12~bookworm",
                                    "architecture": "amd64"}
 
@@ -85,8 +91,9 @@ def test_read_status_of_a_missing_file_is_empty(tmp_path):
     ("docker-compose-plugin", ""),  # unpacked is not installed
     ("podman-docker", ""),
     ("nvidia-container-toolkit", ""),
+    ("nvidia-container-toolkit-base", "1.17.8-1"),  # held (apt-mark hold): installed all the same
 ])
-def test_installed_only_with_install_ok_installed(status, name, version):
+def test_installed_only_in_state_installed(status, name, version):
     assert ap.installed_version(status, name) == version
 
 
@@ -96,6 +103,12 @@ def test_installed_only_with_install_ok_installed(status, name, version):
 ])
 def test_what_there_is_to_remove(status, name, present):
     assert ap.is_present(status, name) is present
+
+
+def test_a_held_package_at_its_pin_is_not_installed_again(status):
+    """apt-mark hold must not make every run call apt: the held package is there at the pinned version."""
+    pins = [pin(["nvidia-container-toolkit-base"], "1.17.8", variable="nvidia_container_toolkit_version")]
+    assert ap.plan(status, ["nvidia-container-toolkit-base"], pins, []) == ([], [])
 
 
 @pytest.mark.parametrize("wanted, version, matches", [
