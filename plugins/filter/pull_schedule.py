@@ -24,6 +24,8 @@ description:
     found (the programs, the stat results of the trusted paths, systemd, the C(systemd-analyze) results) and returns
     every problem in the order the role reports it, the three above included.
   - Each returns a list of sentences with their remedy; an empty list means there is nothing to refuse.
+  - C(wsl_conf_systemd_at_boot) (in this file too) takes the text of C(/etc/wsl.conf) and says whether WSL starts
+    systemd with it, read as WSL reads it (C(plugins/module_utils/wsl_conf.py), shared with C(wsl.cuda.wsl_conf)).
 positional: _input
 options:
   _input:
@@ -52,6 +54,8 @@ _value:
 import re
 import stat as stat_module
 from urllib.parse import urlsplit
+
+from ansible_collections.wsl.cuda.plugins.module_utils.wsl_conf import systemd_at_boot
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # git's scp-like syntax: [user@]host:path, recognised by git when no slash comes before the first colon.
@@ -232,4 +236,5 @@ class FilterModule(object):
             "control_character_problems": control_character_problems,
             "root_only_write_problems": root_only_write_problems,
             "pull_schedule_problems": pull_schedule_problems,
+            "wsl_conf_systemd_at_boot": systemd_at_boot,
         }

@@ -131,6 +131,12 @@ def read(text):
     return {"command": command.value if command else None, "systemd": systemd.value if systemd else None}
 
 
+def systemd_at_boot(text):
+    """Whether WSL starts systemd with this wsl.conf: [boot] systemd is true (https://learn.microsoft.com/windows/wsl/systemd)."""
+    value = read(text or "")["systemd"]
+    return value is not None and value.strip().lower() in _TRUE
+
+
 def quote(value):
     """value written so that WSL reads it back as it is."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")

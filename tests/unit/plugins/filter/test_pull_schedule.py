@@ -126,4 +126,22 @@ def test_a_directory_that_is_not_ours_is_not_chmodded():
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {
-        "pull_repo_url_problems", "control_character_problems", "root_only_write_problems", "pull_schedule_problems"}
+        "pull_repo_url_problems", "control_character_problems", "root_only_write_problems", "pull_schedule_problems",
+        "wsl_conf_systemd_at_boot"}
+
+
+@pytest.mark.parametrize("text, at_boot", [
+    ("[boot]\nsystemd=true\n", True),
+    ('[boot]\nsystemd = "true"\n', True),
+    ("[Boot]\nSystemd = TRUE\n", True),
+    ("[boot]\nsystemd = true # as Ubuntu's images ship it\n", True),
+    ("[boot]\ncommand = service docker start\nsystemd=true\n[network]\nhostname=x\n", True),
+    # WSL reads the first systemd key of [boot]; a later one does not turn it on.
+    ("[boot]\nsystemd=false\nsystemd=true\n", False),
+    ("[boot]\n# systemd=true\n", False),
+    ("[network]\nsystemd=true\n", False),
+    ("[boot]\n[network]\nsystemd=true\n", False),
+    ("", False),
+])
+def test_wsl_conf_systemd_at_boot_reads_wsl_conf_as_wsl_does(text, at_boot):
+    assert FilterModule().filters()["wsl_conf_systemd_at_boot"](text) is at_boot
