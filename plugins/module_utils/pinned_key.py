@@ -133,9 +133,11 @@ def pinned_key(module, url, params):
                          findings=checked["findings"] if checked else [])
     if more:
         module.warn(
-            "The keyring in place %s. apt would trust all of it for this repository, so it is replaced with"
-            " the pinned key alone, fetched again from %s." % (replaced, url)
+            "The keyring in place %s. apt would trust all of it for this repository, so it is not used: the"
+            " pinned key alone, fetched again from %s, takes its place once the repository is checked against it."
+            % (replaced, url)
         )
     elif replaced:
-        module.warn("The keyring in place %s, so it is replaced with the pinned key, fetched from %s." % (replaced, url))
+        module.warn("The keyring in place %s, so it is not used: the pinned key, fetched from %s, takes its place once"
+                    " the repository is checked against it." % (replaced, url))
     return dict(key=key, fingerprints=[pinned], fetched=True, replaced_reason=replaced, dropped=checked["dropped"])

@@ -100,7 +100,8 @@ def test_fetched_when_the_keyring_lacks_the_pinned_key(tmp_path, gpg, keys, armo
     else:
         assert out["replaced_reason"] == ""
     assert out["warnings"] == ([] if not in_place else [
-        "The keyring in place %s, so it is replaced with the pinned key, fetched from file://%s."
+        "The keyring in place %s, so it is not used: the pinned key, fetched from file://%s, takes its place once"
+        " the repository is checked against it."
         % (out["replaced_reason"], served)])
     assert out["changed"] is False
     if in_place:  # the module only reads
@@ -260,7 +261,8 @@ def test_a_keyring_in_place_with_another_key_is_replaced(tmp_path, gpg, keys, ar
     assert out["replaced_reason"] == "%s also holds another primary key, v4 key %s" % (keyring, other)
     assert out["warnings"] == [
         "The keyring in place %s also holds another primary key, v4 key %s. apt would trust all of it for this"
-        " repository, so it is replaced with the pinned key alone, fetched again from file://%s." % (keyring, other, served)]
+        " repository, so it is not used: the pinned key alone, fetched again from file://%s, takes its place once the"
+        " repository is checked against it." % (keyring, other, served)]
     assert_key_alone(gpg, out["key"], pinned)
     assert keyring.read_bytes() == before  # the module only reads; the role writes out["key"]
 
