@@ -39,6 +39,8 @@ BASE_FATAL_CHECKS = ('wsl', 'dxg', 'libdxcore', 'libcuda', 'linux_driver')
 WSL_LIB_DIR = '/usr/lib/wsl/lib'
 DXG_PATH = '/dev/dxg'
 DOCKER_DESKTOP_DIR = '/mnt/wsl/docker-desktop'
+# Where Docker Engine's packages put the CLI (docker-ce: /usr/bin; a manual install: /usr/local/bin).
+DOCKER_ENGINE_CLI_PATHS = ('/usr/local/bin/docker', '/usr/bin/docker')
 DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 PROBE_TIMEOUT = 60.0
 
@@ -1002,37 +1004,51 @@ def check_dpkg(root):
 # ---------------------------------------------------------------- docker desktop
 
 def check_docker_desktop(root, environ):
+    """Whether Docker Desktop's WSL integration provides docker here: the first docker on PATH, the places
+    Docker Engine's packages install it (dpkg would replace the integration's link there) and the socket.
+    The result's ``paths`` are those of them that point into the integration (wsl.cuda.docker_engine's
+    refusal names them)."""
     evidence = []
     path = (environ or {}).get('PATH') or DEFAULT_PATH
-    prefix = DOCKER_DESKTOP_DIR + '/'
-    owned = []
+    # /mnt/wsl/docker-desktop/, and its -bind-mounts and -data siblings.
+    prefix = DOCKER_DESKTOP_DIR
+    owned, paths = [], []
+
+    def note(candidate):
+        real = resolve_in_root(root, candidate)
+        if real.startswith(prefix) and candidate not in paths:
+            owned.append('%s points to %s' % (candidate, real))
+            paths.append(candidate)
+        return real
+
     for directory in path.split(':'):
         if not directory.startswith('/'):
             continue
         candidate = os.path.join(directory, 'docker')
         if os.path.lexists(in_root(root, candidate)):
-            real = resolve_in_root(root, candidate)
+            real = note(candidate)
             evidence.append('docker on PATH: %s -> %s' % (candidate, real) if real != candidate
                             else 'docker on PATH: %s' % candidate)
-            if real.startswith(prefix):
-                owned.append('%s points to %s' % (candidate, real))
             break
     else:
         evidence.append('no docker on PATH')
+    for candidate in DOCKER_ENGINE_CLI_PATHS:
+        if os.path.lexists(in_root(root, candidate)):
+            note(candidate)
     for socket in ('/var/run/docker.sock', '/run/docker.sock'):
         if os.path.lexists(in_root(root, socket)):
-            real = resolve_in_root(root, socket)
-            if real.startswith(prefix):
-                owned.append('%s points to %s' % (socket, real))
+            before = len(paths)
+            note(socket)
+            if len(paths) > before:
                 break
     if owned:
-        return result(
+        return dict(result(
             'fail', 'Docker Desktop\'s WSL integration owns docker (%s)' % '; '.join(owned), evidence,
             'this collection installs Docker Engine inside the distro, and Docker documents running both as '
             'conflicting: in Docker Desktop, Settings > Resources > WSL integration, turn the integration off for '
             'this distro (or quit Docker Desktop), then `wsl --shutdown` in PowerShell '
-            '(https://docs.docker.com/desktop/features/wsl/)')
-    return result('pass', 'docker is not Docker Desktop\'s', evidence)
+            '(https://docs.docker.com/desktop/features/wsl/)'), paths=paths)
+    return dict(result('pass', 'docker is not Docker Desktop\'s', evidence), paths=paths)
 
 
 # ---------------------------------------------------------------- all together

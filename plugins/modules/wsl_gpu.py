@@ -146,6 +146,9 @@ ansible_facts:
               C(fatal) (V(true) when the check is one of the fatal checks in force, O(fatal_checks) or its default,
               whatever its status), C(message) (one line), C(evidence) (list of what was seen) and C(remedy)
               (what to do; empty on pass).
+            - C(docker_desktop) also has C(paths), those of the first C(docker) on C(PATH), C(/usr/local/bin/docker),
+              C(/usr/bin/docker) and the Docker socket that point into Docker Desktop's WSL integration (M(wsl.cuda.docker_engine)'s
+              refusal names them).
           returned: always
           type: dict
           sample:

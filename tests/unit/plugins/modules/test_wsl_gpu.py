@@ -648,6 +648,17 @@ def test_docker_desktop_cli_on_path(tmp_path):
     assert check['message'] == ("Docker Desktop's WSL integration owns docker "
                                 "(/usr/bin/docker points to /mnt/wsl/docker-desktop/cli-tools/usr/bin/docker)")
     assert 'WSL integration' in check['remedy']
+    assert check['paths'] == ['/usr/bin/docker']
+
+
+def test_docker_desktop_link_where_docker_ce_installs_the_cli(tmp_path):
+    """A docker of one's own first on PATH does not hide the integration's /usr/bin/docker, which dpkg would replace."""
+    write(tmp_path / 'usr/local/bin/docker', '#!/bin/sh\n')
+    symlink(tmp_path / 'usr/bin/docker', '/mnt/wsl/docker-desktop/cli-tools/usr/bin/docker')
+    check = utils.check_docker_desktop(str(tmp_path), {'PATH': '/usr/local/bin:/usr/bin'})
+    assert check['status'] == 'fail'
+    assert check['paths'] == ['/usr/bin/docker']
+    assert check['evidence'] == ['docker on PATH: /usr/local/bin/docker']
 
 
 def test_docker_desktop_socket(tmp_path):
@@ -657,6 +668,7 @@ def test_docker_desktop_socket(tmp_path):
     check = utils.check_docker_desktop(str(tmp_path), {'PATH': '/usr/bin'})
     assert check['status'] == 'fail'
     assert '/var/run/docker.sock points to /mnt/wsl/docker-desktop/' in check['message']
+    assert check['paths'] == ['/var/run/docker.sock']
 
 
 def test_docker_desktop_absent(tmp_path):
@@ -664,6 +676,7 @@ def test_docker_desktop_absent(tmp_path):
     check = utils.check_docker_desktop(str(tmp_path), {'PATH': '/usr/bin'})
     assert check['status'] == 'pass'
     assert check['evidence'] == ['docker on PATH: /usr/bin/docker']
+    assert check['paths'] == []
 
 
 # ---------------------------------------------------------------- gather / fatal
