@@ -246,13 +246,14 @@ local_inventory "$work/local-notwsl.yml" wsl_gpu_kernel_release=null
 if part a || part b; then
 echo '(a) first converge: site.yml -c local inside vs the manual procedure'
 start bench-site bench-manual
+inventory "$work/site.yml" -- bench-site
+inventory "$work/manual.yml" -- bench-manual
+# After prepare, which makes the test user of BENCH_BECOME=sudo-password and installs BENCH_ANSIBLE=debian's ansible.
+prepare "$work/site.yml"; prepare "$work/manual.yml"
 inside bench-site "$work/local.yml" --version >"$work/version-inside.out" 2>&1 || { cat "$work/version-inside.out" >&2; exit 1; }
 printf 'ansible (inside the containers, -c local): %s, python %s, config %s\n' "$(head -1 "$work/version-inside.out")" \
   "$(sed -n 's/^ *python version = \([^ ]*\).*(\(.*\))$/\1 (\2)/p' "$work/version-inside.out")" \
   "$(sed -n 's/^ *config file = //p' "$work/version-inside.out")" | tee -a "$work/machine.txt"
-inventory "$work/site.yml" -- bench-site
-inventory "$work/manual.yml" -- bench-manual
-prepare "$work/site.yml"; prepare "$work/manual.yml"
 docker cp bench/manual.sh bench-manual:/root/manual.sh
 timed manual manual_on bench-manual; a_manual=$secs
 timed site-first site_on bench-site; a_site=$secs
