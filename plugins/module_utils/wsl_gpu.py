@@ -891,10 +891,10 @@ def check_nvml(enabled, nvml_path, present, probe):
 
 # ---------------------------------------------------------------- packages
 
-def parse_dpkg_status(text):
-    """Installed packages of a dpkg status file as [(package, architecture, version)]."""
+def installed_packages(stanzas):
+    """The installed packages among dpkg's stanzas as [(package, architecture, version)]."""
     return [(fields['package'], fields.get('architecture', ''), fields.get('version', ''))
-            for fields in dpkg.parse_stanzas(text) if dpkg.is_installed(fields.get('status'))]
+            for fields in stanzas if dpkg.is_installed(fields.get('status'))]
 
 
 def linux_driver_packages(packages, native_arch):
@@ -906,14 +906,15 @@ def linux_driver_packages(packages, native_arch):
     return found
 
 
-def check_linux_driver(root):
-    text = read_text(root, '/var/lib/dpkg/status')
-    if text is None:
-        return result('skip', 'no dpkg database (/var/lib/dpkg/status): not a Debian-family distro')
-    packages = parse_dpkg_status(text)
+def check_linux_driver(root, database=None):
+    """No Linux NVIDIA driver package is installed. database: dpkg_database(root), when the caller read it already."""
+    stanzas, _journal = database or dpkg_database(root)
+    if stanzas is None:
+        return result('skip', 'no dpkg database (%s): not a Debian-family distro' % DPKG_STATUS)
+    packages = installed_packages(stanzas)
     found = linux_driver_packages(packages, machine_arch()[2])
     versions = dict((entry[0], entry[2]) for entry in packages)
-    evidence = ['%d installed packages in /var/lib/dpkg/status' % len(packages)]
+    evidence = ['%d installed packages in %s' % (len(packages), DPKG_STATUS)]
     if not found:
         return result('pass', 'no Linux NVIDIA driver packages installed', evidence)
     evidence.extend('installed: %s %s' % (p, versions.get(p.split(':', 1)[0], '')) for p in found)
@@ -925,7 +926,7 @@ def check_linux_driver(root):
 
 # ---------------------------------------------------------------- dpkg
 
-DPKG_STATUS = '/var/lib/dpkg/status'
+DPKG_STATUS = dpkg.STATUS_PATH
 DPKG_UPDATES_DIR = '/var/lib/dpkg/updates'
 # dpkg --audit's unfinished states: `dpkg --configure -a` completes all but half-installed, which
 # apt reinstalls when the package is installed again.
@@ -977,9 +978,10 @@ def unfinished_packages(stanzas):
     return found
 
 
-def check_dpkg(root):
-    """dpkg is not interrupted: no journal left in /var/lib/dpkg/updates, no package left unfinished."""
-    stanzas, journal = dpkg_database(root)
+def check_dpkg(root, database=None):
+    """dpkg is not interrupted: no journal left in /var/lib/dpkg/updates, no package left unfinished.
+    database: dpkg_database(root), when the caller read it already."""
+    stanzas, journal = database or dpkg_database(root)
     if stanzas is None:
         return result('skip', 'no dpkg database (%s): not a Debian-family distro' % DPKG_STATUS)
     unfinished = unfinished_packages(stanzas)
@@ -1095,9 +1097,11 @@ def gather_context(ctx, probe_cuda=True, probe_nvml=True, fatal_checks=None, pro
                                           ('nvml', probe_nvml, 'libnvidia-ml.so.1', check_nvml)):
         checks[name] = check(enabled, ctx.wsl_lib(library), os.path.exists(ctx.host_path(ctx.wsl_lib(library))),
                              probes.get(name, {}))
-    checks['linux_driver'] = check_linux_driver(ctx.root)
+    # dpkg's status (several MB on a desktop distro) is read and parsed once for both of its checks.
+    database = dpkg_database(ctx.root)
+    checks['linux_driver'] = check_linux_driver(ctx.root, database)
     checks['docker_desktop'] = check_docker_desktop(ctx.root, ctx.environ)
-    checks['dpkg'] = check_dpkg(ctx.root)
+    checks['dpkg'] = check_dpkg(ctx.root, database)
 
     if wsl_version != 2:
         # Without WSL 2 there is no GPU paravirtualization: the wsl check's remedy is the one that counts.

@@ -639,6 +639,21 @@ def test_dpkg_interruption_fatal_when_asked(wsl_root):
     assert facts['checks']['wsl']['fatal'] is False
 
 
+def test_dpkg_status_is_read_once_for_both_of_its_checks(wsl_root, monkeypatch):
+    reads = []
+    read_text = utils.read_text
+
+    def counting(root, path):
+        reads.append(path)
+        return read_text(root, path)
+
+    monkeypatch.setattr(utils, 'read_text', counting)
+    facts, dummy = gather(wsl_root)
+    assert reads.count(utils.DPKG_STATUS) == 1
+    assert facts['checks']['linux_driver']['status'] == 'pass'
+    assert facts['checks']['dpkg']['status'] == 'pass'
+
+
 # ---------------------------------------------------------------- docker_desktop
 
 def test_docker_desktop_cli_on_path(tmp_path):
