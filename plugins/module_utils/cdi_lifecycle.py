@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import stat
 
 from ansible_collections.wsl.cuda.plugins.module_utils import dpkg, files
@@ -57,7 +58,7 @@ def script_text(lib, spec, runner, refresh):
         "# Run at boot %s." % runner,
         "# Usage: %s [check|refresh] [--force] [--no-generate] [--json]" % refresh,
         "# Exit status: 0 a usable spec is in place, 1 none is.",
-        'exec /usr/bin/python3 %s "$@" --spec %s' % (_quote(lib), _quote(spec)),
+        'exec /usr/bin/python3 %s "$@" --spec %s' % (shlex.quote(lib), shlex.quote(spec)),
         "",
     ])
 
@@ -118,12 +119,6 @@ def env_text(text, settings):
         else:
             lines = [line for index, line in enumerate(lines) if index not in matches]
     return "\n".join(lines) + "\n" if lines else ""
-
-
-def _quote(text):
-    if re.match(r"^[A-Za-z0-9_./=:,+-]+$", text):
-        return text
-    return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 class Files(object):
