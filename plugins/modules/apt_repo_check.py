@@ -106,6 +106,36 @@ options:
     type: list
     elements: str
     default: []
+  setup:
+    description:
+      - The options, besides the checked key, O(keyring) and O(source), that M(wsl.cuda.apt_repository) will be called
+        with after this check. The module then works out, as that module's check mode does, whether that call would
+        change anything (RV(setup_needed)), so that a caller can skip it when the keyring, the source and apt's lists
+        are already in place and nothing of the earlier setup is left. Needs O(keyring) and O(source).
+    type: dict
+    suboptions:
+      content:
+        description: The source file's text.
+        type: str
+        required: true
+      remove_sources:
+        description: Source files of an earlier setup the call would remove.
+        type: list
+        elements: path
+        default: []
+      remove_keys:
+        description: Fingerprints the call would take out of apt's global trust.
+        type: list
+        elements: str
+        default: []
+      global_keyring:
+        description: apt-key's global keyring.
+        type: path
+        default: /etc/apt/trusted.gpg
+      global_keyring_dir:
+        description: The directory of globally trusted keyring fragments.
+        type: path
+        default: /etc/apt/trusted.gpg.d
   proxy_env:
     description:
       - Proxy variables for the downloads (as the fact C(proxy_environment) of the C(wsl.cuda.proxy) role),
@@ -187,6 +217,13 @@ source_in_place:
   returned: always
   type: bool
   sample: false
+setup_needed:
+  description:
+    - With O(setup), whether M(wsl.cuda.apt_repository) with those options and the checked key would write or remove
+      anything or run C(apt-get update) (its lists are looked up with C(apt-get indextargets), no network request).
+  returned: success, with O(setup)
+  type: bool
+  sample: false
 """
 
 import os
@@ -195,6 +232,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import fetch_url
 
+from ansible_collections.wsl.cuda.plugins.module_utils import apt_repository
 from ansible_collections.wsl.cuda.plugins.module_utils.apt_repo import FetchError, check_repository, pin_problem, resolve_version
 from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import OpenPGPError, dearmor
 from ansible_collections.wsl.cuda.plugins.module_utils.pinned_key import pinned_key, proxy_settings
@@ -221,6 +259,18 @@ def normalize_repository(module, repo, indexes, variable):
     return {"url": repo["url"], "indexes": list(repo.get("indexes") or indexes), "variable": repo.get("variable") or variable}
 
 
+def setup_result(module):
+    """{setup_needed: ...} when O(setup) is given (what wsl.cuda.apt_repository would do, in its check mode), else {}."""
+    params = module.params
+    if params["setup"] is None:
+        return {}
+    options = dict(params["setup"], state="present", key=params["key"], keyring=params["keyring"],
+                   source=params["source"], update=True)
+    module.run_command_environ_update = dict(LANG="C", LC_ALL="C", LC_MESSAGES="C")
+    plan = apt_repository.apply(options, module.run_command, check_mode=True)
+    return dict(setup_needed=plan["changed"])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -241,12 +291,20 @@ def main():
             )),
             source=dict(type="path"),
             source_lines=dict(type="list", elements="str", default=[]),
+            setup=dict(type="dict", options=dict(
+                content=dict(type="str", required=True),
+                remove_sources=dict(type="list", elements="path", default=[]),
+                remove_keys=dict(type="list", elements="str", default=[], no_log=False),
+                global_keyring=dict(type="path", default="/etc/apt/trusted.gpg", no_log=False),
+                global_keyring_dir=dict(type="path", default="/etc/apt/trusted.gpg.d", no_log=False),
+            )),
             proxy_env=dict(type="dict", default={}, no_log=True),
             timeout=dict(type="int", default=30),
             validate_certs=dict(type="bool", default=True),
         ),
         required_one_of=[("key", "key_url")],
         mutually_exclusive=[("key", "key_url")],
+        required_by=dict(setup=["keyring", "source"]),
         supports_check_mode=True,
     )
     params = module.params
@@ -260,7 +318,7 @@ def main():
     empty = dict((name, []) for name in packages)
     if not packages and source_lines_in_place(params["source"], params["source_lines"]):
         module.exit_json(changed=False, repositories=[], versions=empty, resolved={}, problems=[], source_in_place=True,
-                         **key_result)
+                         **dict(key_result, **setup_result(module)))
 
     pinned = re.sub(r"\s", "", params["fingerprint"]).upper()
     try:
@@ -313,7 +371,7 @@ def main():
         module.fail_json(msg=" ".join(problems), problems=problems, repositories=results, versions=versions,
                          resolved=resolved, source_in_place=False, **key_result)
     module.exit_json(changed=False, repositories=results, versions=versions, resolved=resolved, problems=[], source_in_place=False,
-                     **key_result)
+                     **dict(key_result, **setup_result(module)))
 
 
 if __name__ == "__main__":

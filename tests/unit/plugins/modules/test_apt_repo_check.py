@@ -115,3 +115,41 @@ def test_key_and_key_url_exclude_each_other(run_module, gpg, keys, tmp_path):
     base = args(gpg, keys, "file:///nowhere", key_url="file:///nowhere/gpg")
     out = run_module(apt_repo_check.main, base, fails=True)
     assert "mutually exclusive" in out["msg"]
+
+
+def test_setup_needed_is_what_apt_repository_would_do(run_module, gpg, keys, tmp_path, monkeypatch):
+    """With setup, the check says whether wsl.cuda.apt_repository's call would change anything (its check mode)."""
+    key = gpg.export(keys["plain"]).decode()
+    keyring, source = tmp_path / "keyring.asc", tmp_path / "docker.list"
+    line = "deb [arch=amd64 signed-by=%s] file:///nowhere bookworm stable" % keyring
+    content = "# Ansible managed\n%s\n" % line
+    base = args(gpg, keys, "file:///nowhere/dists/bookworm/", keyring=str(keyring), source=str(source),
+                source_lines=[line], setup=dict(content=content, global_keyring=str(tmp_path / "trusted.gpg"),
+                                                global_keyring_dir=str(tmp_path / "trusted.gpg.d")))
+    # apt's lists of the source, which apt-get indextargets would name (apt's own state, not this module's).
+    lists = {"present": True}
+    monkeypatch.setattr(apt_repo_check.apt_repository, "lists_present", lambda run, path: lists["present"])
+    keyring.write_text(key)
+    source.write_text(content)
+    out = run_module(apt_repo_check.main, base)
+    assert out["source_in_place"] is True and out["setup_needed"] is False
+    lists["present"] = False
+    assert run_module(apt_repo_check.main, base)["setup_needed"] is True
+    lists["present"] = True
+    source.write_text(content + "# edited by hand\n")
+    assert run_module(apt_repo_check.main, base)["setup_needed"] is True
+    source.write_text(content)
+    keyring.write_text(key + "\n")
+    assert run_module(apt_repo_check.main, base)["setup_needed"] is True
+    keyring.write_text(key)
+    legacy = tmp_path / "nvidia-docker.list"
+    legacy.write_text("deb https://nvidia.github.io/nvidia-docker/ubuntu18.04/$(ARCH) /\n")
+    out = run_module(apt_repo_check.main, dict(base, setup=dict(base["setup"], remove_sources=[str(legacy)])))
+    assert out["setup_needed"] is True
+    assert legacy.exists() and source.read_text() == content, "the check writes and removes nothing"
+    assert "setup_needed" not in run_module(apt_repo_check.main, dict(base, setup=None))
+
+
+def test_setup_needs_the_keyring_and_the_source(run_module, gpg, keys):
+    out = run_module(apt_repo_check.main, args(gpg, keys, "file:///nowhere", setup=dict(content="")), fails=True)
+    assert "setup" in out["msg"] and "keyring" in out["msg"]
