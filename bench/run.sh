@@ -415,10 +415,10 @@ for name in site-first site-rerun-offline bare-on-site site-refusal bare-on-notw
   peer-rerun-offline; do
   [[ -f $work/$name.out ]] || continue
   printf '\n%s:\n' "$name"
-  grep -E '^[^ ]+ +: ok=' "$work/$name.out" | head -1 | sed 's/  */ /g; s/^/  recap: /'
+  grep -E '^[^ ]+ +: ok=' "$work/$name.out" | sed -n "1{s/  */ /g; s/^/  recap: /; p}"
   grep '^bench counts: ' "$work/$name.out" | sed 's/^bench counts: /  counts: /'
   printf '  slowest tasks:\n'
-  sed -n '/^=====.*$/,$p' "$work/$name.out" | grep -E ' -+ [0-9.]+s$' | head -8
+  sed -n '/^=====.*$/,$p' "$work/$name.out" | grep -E ' -+ [0-9.]+s$' | sed -n 1,8p
 done >"$work/profile.txt"
 cat "$work/profile.txt"
 printf '\nbench: outputs in %s (machine.txt, table.md, profile.txt, *.out)\n' "$work"
