@@ -84,6 +84,15 @@ options:
     type: list
     elements: str
     choices: [wsl, dxg, libdxcore, libcuda, cuda, nvml, linux_driver, docker_desktop, dpkg]
+  platform_facts:
+    description:
+      - Also return ansible-core's own distribution and platform facts (C(distribution), C(distribution_version),
+        C(distribution_release), C(os_family), C(architecture), C(hostname) and the rest of what those two collectors
+        of M(ansible.builtin.setup) give), gathered with the collectors C(setup) runs, not a copy of them.
+      - A play that reads no other facts then needs no C(setup) call (the site play's preflight does this).
+      - They describe the machine the module runs on; O(root) does not apply to them.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -206,6 +215,16 @@ ansible_facts:
           returned: always
           type: str
           sample: "WSL 2, 1 GPU: NVIDIA GeForce RTX 3070 Laptop GPU (8192 MiB, CC 8.6), driver 560.94, CUDA 12.6"
+    distribution:
+      description: ansible-core's distribution facts (C(distribution) and its version, release and family).
+      returned: with O(platform_facts)
+      type: str
+      sample: Debian
+    architecture:
+      description: ansible-core's platform facts (C(architecture), C(system), C(kernel), C(hostname) and the rest).
+      returned: with O(platform_facts)
+      type: str
+      sample: x86_64
 """
 
 import os
@@ -221,6 +240,18 @@ from ansible_collections.wsl.cuda.plugins.module_utils.wsl_gpu import (
 )
 
 
+def platform_facts(module):
+    """ansible-core's distribution and platform facts, from the collectors `setup` runs (imported here only:
+    they cost about a tenth of a second, a separate `setup` call several times that)."""
+    from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+    from ansible.module_utils.facts.system.platform import PlatformFactCollector
+
+    facts = {}
+    for collector in (PlatformFactCollector(), DistributionFactCollector()):
+        facts.update(collector.collect(module=module, collected_facts=facts))
+    return facts
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -232,6 +263,7 @@ def main():
             probe_cuda=dict(type='bool', default=True),
             probe_nvml=dict(type='bool', default=True),
             fatal_checks=dict(type='list', elements='str', choices=list(CHECK_NAMES)),
+            platform_facts=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -263,6 +295,8 @@ def main():
     for line in failure_lines(checks, [n for n in CHECK_NAMES if checks[n]['status'] == 'warn']):
         module.warn(line)
     result = dict(changed=False, failed_checks=fatal, ansible_facts=dict(wsl_gpu=facts))
+    if params['platform_facts']:
+        result['ansible_facts'].update(platform_facts(module))
     if fatal:
         lines = failure_lines(checks, fatal)
         module.fail_json(

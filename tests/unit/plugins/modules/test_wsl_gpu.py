@@ -810,3 +810,24 @@ def test_main_rejects_relative_paths(run_main):
 def test_main_rejects_unknown_check_names(run_main):
     out = run_main({'fatal_checks': ['wsl', 'gpu']}, fails=True)
     assert 'fatal_checks' in out['msg'] and 'gpu' in out['msg']
+
+
+def test_main_platform_facts_are_setups_own(wsl_root, run_main, run_module):
+    """platform_facts: the facts the roles read, as ansible.builtin.setup's min subset gathers them here."""
+    from ansible.modules import setup
+
+    facts = run_main({'root': str(wsl_root), 'kernel_release': WSL2, 'environ': {}, 'platform_facts': True})['ansible_facts']
+    gathered = run_module(setup.main, {'gather_subset': ['min']})['ansible_facts']
+    expected = dict((key[len('ansible_'):], value) for key, value in gathered.items()
+                    if key.startswith('ansible_distribution')
+                    or key in ('ansible_os_family', 'ansible_architecture', 'ansible_machine', 'ansible_system',
+                               'ansible_kernel', 'ansible_hostname', 'ansible_userspace_bits'))
+    assert {'distribution', 'distribution_version', 'distribution_major_version', 'distribution_release',
+            'architecture'} <= set(expected)
+    assert dict((key, facts.get(key)) for key in expected) == expected
+    assert facts['wsl_gpu']['summary'] == SUMMARY
+
+
+def test_main_without_platform_facts_returns_only_its_own(wsl_root, run_main):
+    out = run_main({'root': str(wsl_root), 'kernel_release': WSL2, 'environ': {}})
+    assert list(out['ansible_facts']) == ['wsl_gpu']
