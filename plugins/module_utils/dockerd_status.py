@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import time
 
 from http.client import HTTPConnection
@@ -109,6 +110,25 @@ def tail(path, lines, root="/"):
     except (IOError, OSError):
         return []
     return text.splitlines()[-lines:] if lines > 0 else []
+
+
+# The owner (uid, gid) of the start script, as the role writes it.
+SCRIPT_OWNER = (0, 0)
+
+
+def file_current(path, content, mode, root="/", owner=None):
+    """Whether path is a regular file of owner's (SCRIPT_OWNER: root) holding exactly content (text, written as
+    UTF-8) with mode."""
+    full = _path(root, path)
+    owner = SCRIPT_OWNER if owner is None else owner
+    try:
+        info = os.lstat(full)
+        if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != mode or (info.st_uid, info.st_gid) != owner:
+            return False
+        with open(full, "rb") as handle:
+            return handle.read() == content.encode("utf-8")
+    except (IOError, OSError):
+        return False
 
 
 def status(pidfile, socket_path, dockerd_paths, root="/", wait=0, ask_fn=ask, sleep=time.sleep, clock=time.monotonic):

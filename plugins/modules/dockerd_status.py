@@ -55,6 +55,18 @@ options:
     description: How many lines RV(log_tail) holds at most.
     type: int
     default: 20
+  script:
+    description:
+      - The start script of dockerd, to check against O(script_content) (RV(script_current)); the role writes it
+        only when it is not current, so that a re-run needs no call for it.
+    type: path
+  script_content:
+    description: What O(script) should hold. Required with O(script).
+    type: str
+  script_mode:
+    description: The mode O(script) should have (owned by root).
+    type: raw
+    default: "0755"
   root:
     description: Prefix for every path the module reads (the unit tests point it at a directory).
     type: path
@@ -120,6 +132,12 @@ error:
   description: Why dockerd did not answer, or C(null).
   returned: always
   type: str
+script_current:
+  description:
+    - O(script) is a regular file owned by root with mode O(script_mode) and holds O(script_content); C(null)
+      without O(script).
+  returned: always
+  type: bool
 log_tail:
   description: The end of dockerd's log, when O(log_tail) is set and dockerd does not answer (else C([])).
   returned: always
@@ -144,8 +162,12 @@ def main():
             log=dict(type="path", default="/var/log/dockerd.log"),
             journal=dict(type="bool", default=False),
             log_lines=dict(type="int", default=20),
+            script=dict(type="path"),
+            script_content=dict(type="str"),
+            script_mode=dict(type="raw", default="0755"),
             root=dict(type="path", default="/"),
         ),
+        required_by=dict(script=["script_content"]),
         supports_check_mode=True,
     )
     params = module.params
@@ -161,7 +183,14 @@ def main():
                 lines = (out or err or "").splitlines()[-params["log_lines"]:]
         else:
             lines = dockerd_status.tail(params["log"], params["log_lines"], root=params["root"])
-    module.exit_json(changed=False, log_tail=lines, **result)
+    current = None
+    if params["script"]:
+        try:
+            mode = int(str(params["script_mode"]), 8)
+        except ValueError:
+            module.fail_json(msg="script_mode must be an octal mode such as 0755, got %s" % params["script_mode"])
+        current = dockerd_status.file_current(params["script"], params["script_content"], mode, root=params["root"])
+    module.exit_json(changed=False, log_tail=lines, script_current=current, **result)
 
 
 if __name__ == "__main__":

@@ -125,3 +125,43 @@ def test_wait_gives_up_after_its_time():
     calls[:] = []
     assert dockerd_status.wait_answer("/s", 0, ask_fn=ask, sleep=sleep, clock=lambda: now[0]) == (None, "refused")
     assert len(calls) == 1
+
+
+SCRIPT = "#!/bin/sh\n# Ansible managed\necho started\n"
+
+
+@pytest.fixture(name="script")
+def fixture_script(tmp_path, monkeypatch):
+    """The start script under tmp_path, owned by whoever runs the tests (standing in for root)."""
+    monkeypatch.setattr(dockerd_status, "SCRIPT_OWNER", (os.getuid(), os.getgid()))
+    _write(tmp_path, "/usr/local/sbin/wsl-cuda-dockerd", SCRIPT)
+    path = tmp_path / "usr/local/sbin/wsl-cuda-dockerd"
+    path.chmod(0o755)
+    return path
+
+
+def test_the_start_script_is_current_with_its_content_mode_and_owner(tmp_path, script, run_module):
+    args = {"root": str(tmp_path), "script": "/usr/local/sbin/wsl-cuda-dockerd", "script_content": SCRIPT}
+    assert run_module(module.main, args)["script_current"] is True
+    assert run_module(module.main, dict(args, script_content=SCRIPT + "echo more\n"))["script_current"] is False
+    script.chmod(0o644)
+    assert run_module(module.main, args)["script_current"] is False
+    assert run_module(module.main, dict(args, script_mode="0644"))["script_current"] is True
+
+
+def test_a_start_script_of_another_owner_or_a_link_is_not_current(tmp_path, script):
+    uid, gid = os.getuid(), os.getgid()
+    relative = "/usr/local/sbin/wsl-cuda-dockerd"
+    assert dockerd_status.file_current(relative, SCRIPT, 0o755, root=str(tmp_path), owner=(uid, gid)) is True
+    assert dockerd_status.file_current(relative, SCRIPT, 0o755, root=str(tmp_path), owner=(uid + 1, gid)) is False
+    os.rename(str(script), str(script) + ".real")
+    os.symlink(str(script) + ".real", str(script))
+    assert dockerd_status.file_current(relative, SCRIPT, 0o755, root=str(tmp_path), owner=(uid, gid)) is False
+
+
+def test_no_start_script_is_not_current_and_without_the_option_null(tmp_path, run_module):
+    args = {"root": str(tmp_path)}
+    assert run_module(module.main, args)["script_current"] is None
+    args.update(script="/usr/local/sbin/wsl-cuda-dockerd", script_content=SCRIPT)
+    assert run_module(module.main, args)["script_current"] is False
+    assert "script_mode must be an octal mode" in run_module(module.main, dict(args, script_mode="rwx"), fails=True)["msg"]
