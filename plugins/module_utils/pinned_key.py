@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import re
 
-from ansible.module_utils.urls import fetch_url
-
 from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import OpenPGPError, armor, pinned_key_packets, serialize
 
 
@@ -60,6 +58,9 @@ def proxy_settings(proxy_env):
 
 def fetch(module, url, timeout):
     """The bytes served at url; fails the module, saying why, when they cannot be fetched."""
+    # Imported here: a key already in place is not fetched, and urls costs a tenth of a second.
+    from ansible.module_utils.urls import fetch_url
+
     response, info = fetch_url(module, url, timeout=timeout)
     status = info.get("status")
     # file:// answers without an HTTP status; http(s) must answer 200.
