@@ -84,6 +84,14 @@ options:
     type: list
     elements: str
     choices: [wsl, dxg, libdxcore, libcuda, cuda, nvml, linux_driver, docker_desktop, dpkg]
+  paths:
+    description:
+      - Paths (inside O(root)) whose existence to tell in RV(ansible_facts.wsl_gpu.paths_exist).
+      - The site play asks here about the files its roles' checks need (C(nbody_smoke_image_archive)), so that they
+        need no call of their own.
+    type: list
+    elements: path
+    default: []
   platform_facts:
     description:
       - Also return ansible-core's own distribution and platform facts (C(distribution), C(distribution_version),
@@ -210,6 +218,11 @@ ansible_facts:
           returned: always
           type: str
           sample: "12.6"
+        paths_exist:
+          description: Each of O(paths), and whether it exists (a dangling link counts).
+          returned: always
+          type: dict
+          sample: {/srv/nbody-image.tar: true}
         summary:
           description: One line for humans.
           returned: always
@@ -237,6 +250,7 @@ from ansible_collections.wsl.cuda.plugins.module_utils.wsl_gpu import (
     WSL_LIB_DIR,
     failure_lines,
     gather,
+    in_root,
 )
 
 
@@ -263,6 +277,7 @@ def main():
             probe_cuda=dict(type='bool', default=True),
             probe_nvml=dict(type='bool', default=True),
             fatal_checks=dict(type='list', elements='str', choices=list(CHECK_NAMES)),
+            paths=dict(type='list', elements='path', default=[]),
             platform_facts=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
@@ -291,6 +306,7 @@ def main():
         run_command=run_command,
         ldconfig=module.get_bin_path('ldconfig'),
     )
+    facts['paths_exist'] = dict((path, os.path.lexists(in_root(params['root'], path))) for path in params['paths'])
     checks = facts['checks']
     for line in failure_lines(checks, [n for n in CHECK_NAMES if checks[n]['status'] == 'warn']):
         module.warn(line)

@@ -831,3 +831,12 @@ def test_main_platform_facts_are_setups_own(wsl_root, run_main, run_module):
 def test_main_without_platform_facts_returns_only_its_own(wsl_root, run_main):
     out = run_main({'root': str(wsl_root), 'kernel_release': WSL2, 'environ': {}})
     assert list(out['ansible_facts']) == ['wsl_gpu']
+
+
+def test_main_paths_tells_which_exist_inside_root(wsl_root, run_main):
+    write(wsl_root / 'srv/nbody-image.tar', 'tar')
+    os.symlink('/srv/gone.tar', str(wsl_root / 'srv/link.tar'))
+    out = run_main({'root': str(wsl_root), 'kernel_release': WSL2, 'environ': {},
+                    'paths': ['/srv/nbody-image.tar', '/srv/missing.tar', '/srv/link.tar']})
+    assert out['ansible_facts']['wsl_gpu']['paths_exist'] == {
+        '/srv/nbody-image.tar': True, '/srv/missing.tar': False, '/srv/link.tar': True}
