@@ -22,6 +22,8 @@ import time
 
 from http.client import HTTPConnection
 
+from ansible_collections.wsl.cuda.plugins.module_utils import wsl_conf
+
 
 class _UnixConnection(HTTPConnection):
     """HTTP over a unix socket (dockerd's API)."""
@@ -129,6 +131,23 @@ def file_current(path, content, mode, root="/", owner=None):
             return handle.read() == content.encode("utf-8")
     except (IOError, OSError):
         return False
+
+
+def wsl_conf_unchanged(path, command, systemd, root="/"):
+    """wsl_conf.unchanged() of the file at path (a missing one reads as empty, as wsl.cuda.wsl_conf reads it);
+    None when it is not a regular file or not UTF-8 text (wsl.cuda.wsl_conf then says why)."""
+    full = _path(root, path)
+    try:
+        if not os.path.exists(full):
+            text = ""
+        elif not os.path.isfile(full):
+            return None
+        else:
+            with open(full, "rb") as handle:
+                text = handle.read().decode("utf-8")
+    except (IOError, OSError, UnicodeError):
+        return None
+    return wsl_conf.unchanged(text, command, systemd)
 
 
 def status(pidfile, socket_path, dockerd_paths, root="/", wait=0, ask_fn=ask, sleep=time.sleep, clock=time.monotonic):

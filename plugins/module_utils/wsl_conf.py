@@ -259,3 +259,10 @@ def edit(text, command=None, command_state=None, systemd=False):
     elif command_state == "absent":
         change.command_absent(command)
     return change.result(), change.messages
+
+
+def unchanged(text, command, systemd=False):
+    """{command_state: whether edit() leaves text as it is} for both states of command: whether
+    wsl.cuda.wsl_conf would change nothing (wsl.cuda.dockerd_status answers with it)."""
+    return dict((state, edit(text, command=command, command_state=state, systemd=systemd)[0] == text)
+                for state in ("present", "absent"))

@@ -67,6 +67,18 @@ options:
     description: The mode O(script) should have (owned by root).
     type: raw
     default: "0755"
+  wsl_conf:
+    description:
+      - WSL's configuration file that M(wsl.cuda.wsl_conf) edits (C(/etc/wsl.conf)); RV(wsl_conf_current) says whether
+        that module would change it. Needs O(wsl_conf_command).
+    type: path
+  wsl_conf_command:
+    description: The boot command that M(wsl.cuda.wsl_conf) is given as its option C(command).
+    type: str
+  wsl_conf_systemd:
+    description: What M(wsl.cuda.wsl_conf) is given as its option C(systemd).
+    type: bool
+    default: false
   root:
     description: Prefix for every path the module reads (the unit tests point it at a directory).
     type: path
@@ -138,6 +150,14 @@ script_current:
       without O(script).
   returned: always
   type: bool
+wsl_conf_current:
+  description:
+    - For each O(wsl_conf_command) state of M(wsl.cuda.wsl_conf) (C(present), C(absent)), whether that module, given
+      O(wsl_conf), O(wsl_conf_command) and O(wsl_conf_systemd), would leave the file as it is (the same code);
+      C(null) without O(wsl_conf), or when the file cannot be read as text (that module then says why).
+  returned: always
+  type: dict
+  sample: {present: true, absent: false}
 log_tail:
   description: The end of dockerd's log, when O(log_tail) is set and dockerd does not answer (else C([])).
   returned: always
@@ -165,9 +185,12 @@ def main():
             script=dict(type="path"),
             script_content=dict(type="str"),
             script_mode=dict(type="raw", default="0755"),
+            wsl_conf=dict(type="path"),
+            wsl_conf_command=dict(type="str"),
+            wsl_conf_systemd=dict(type="bool", default=False),
             root=dict(type="path", default="/"),
         ),
-        required_by=dict(script=["script_content"]),
+        required_by=dict(script=["script_content"], wsl_conf=["wsl_conf_command"]),
         supports_check_mode=True,
     )
     params = module.params
@@ -190,7 +213,11 @@ def main():
         except ValueError:
             module.fail_json(msg="script_mode must be an octal mode such as 0755, got %s" % params["script_mode"])
         current = dockerd_status.file_current(params["script"], params["script_content"], mode, root=params["root"])
-    module.exit_json(changed=False, log_tail=lines, script_current=current, **result)
+    wsl_conf_current = None
+    if params["wsl_conf"]:
+        wsl_conf_current = dockerd_status.wsl_conf_unchanged(params["wsl_conf"], params["wsl_conf_command"].strip(),
+                                                             params["wsl_conf_systemd"], root=params["root"])
+    module.exit_json(changed=False, log_tail=lines, script_current=current, wsl_conf_current=wsl_conf_current, **result)
 
 
 if __name__ == "__main__":

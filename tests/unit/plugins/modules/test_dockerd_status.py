@@ -165,3 +165,41 @@ def test_no_start_script_is_not_current_and_without_the_option_null(tmp_path, ru
     args.update(script="/usr/local/sbin/wsl-cuda-dockerd", script_content=SCRIPT)
     assert run_module(module.main, args)["script_current"] is False
     assert "script_mode must be an octal mode" in run_module(module.main, dict(args, script_mode="rwx"), fails=True)["msg"]
+
+
+COMMAND = "/usr/local/sbin/wsl-cuda-dockerd start"
+
+
+@pytest.mark.parametrize("text", [
+    None,                                                           # no wsl.conf at all
+    "",
+    "[boot]\ncommand = \"%s\"\n" % COMMAND,                         # ours
+    "[boot]\ncommand = \"service ssh start; %s\"\n" % COMMAND,      # ours chained after the user's
+    "[boot]\ncommand = service ssh start\n",                        # only the user's
+    "[automount]\nenabled = true\n\n[boot]\nsystemd = true\n",
+    "[boot]\nsystemd=true\ncommand=\"%s\"\n" % COMMAND,
+])
+@pytest.mark.parametrize("systemd", [False, True])
+def test_wsl_conf_current_agrees_with_wsl_conf_in_check_mode(tmp_path, run_module, text, systemd):
+    """Whether wsl.cuda.wsl_conf would change the file, for either state of our command, is what it reports."""
+    from ansible_collections.wsl.cuda.plugins.modules import wsl_conf as wsl_conf_module
+    if text is not None:
+        _write(tmp_path, "/etc/wsl.conf", text)
+    current = run_module(module.main, {"root": str(tmp_path), "wsl_conf": "/etc/wsl.conf", "wsl_conf_command": COMMAND,
+                                       "wsl_conf_systemd": systemd})["wsl_conf_current"]
+    for state in ("present", "absent"):
+        edit = run_module(wsl_conf_module.main, {"path": str(tmp_path / "etc/wsl.conf"), "command": COMMAND,
+                                                 "command_state": state, "systemd": systemd, "_ansible_check_mode": True})
+        assert current[state] is (not edit["changed"]), state
+    assert os.path.exists(str(tmp_path / "etc/wsl.conf")) is (text is not None)
+
+
+def test_wsl_conf_current_is_null_without_the_option_or_an_unreadable_file(tmp_path, run_module):
+    assert run_module(module.main, {"root": str(tmp_path)})["wsl_conf_current"] is None
+    os.makedirs(str(tmp_path / "etc/wsl.conf"))
+    args = {"root": str(tmp_path), "wsl_conf": "/etc/wsl.conf", "wsl_conf_command": COMMAND}
+    assert run_module(module.main, args)["wsl_conf_current"] is None
+    os.rmdir(str(tmp_path / "etc/wsl.conf"))
+    with open(str(tmp_path / "etc/wsl.conf"), "wb") as handle:
+        handle.write(b"[boot]\ncommand = \xff\n")
+    assert run_module(module.main, args)["wsl_conf_current"] is None
