@@ -100,6 +100,26 @@ def plan(status, packages, pins, absent):
     return install, remove
 
 
+def normal_pins(pins):
+    """The pins with their versions stripped (an empty or missing version pins nothing)."""
+    return [dict(pin, version=(pin.get("version") or "").strip()) for pin in pins]
+
+
+def decide(status, packages, pins, absent, query=()):
+    """What wsl.cuda.apt_packages would do on dpkg's status, before it calls apt: {install, remove, versions,
+    problems}. versions: the installed version of every package it names ('' for none), as the module returns.
+
+    Pure: wsl.cuda.host_state answers with it for the roles' package steps, which then skip the module when
+    nothing is to install or remove and there are no problems.
+    """
+    pins = normal_pins(pins)
+    wanted = wanted_names(packages, pins)
+    names = wanted_names(wanted + list(absent) + list(query), [])
+    install, remove = plan(status, packages, pins, absent)
+    return dict(install=install, remove=remove, problems=min_version_problems(pins),
+                versions=dict((name, installed_version(status, name)) for name in names))
+
+
 def min_version_problems(pins):
     """One sentence per pin whose version is below its min_version (known from the pin itself: a pin matches
     only versions whose upstream numbers are its own)."""

@@ -208,7 +208,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    pins = [dict(pin, version=(pin["version"] or "").strip()) for pin in params["pins"]]
+    pins = ap.normal_pins(params["pins"])
     for pin in pins:
         if not pin["packages"]:
             module.fail_json(msg="A pin of %s names no packages." % pin["variable"])
@@ -216,12 +216,11 @@ def main():
     if problems:
         module.fail_json(msg=" ".join(problems), problems=problems)
 
-    wanted = ap.wanted_names(params["packages"], pins)
-    names = ap.wanted_names(wanted + params["absent"] + params["query"], [])
+    names = ap.wanted_names(ap.wanted_names(params["packages"], pins) + params["absent"] + params["query"], [])
     result = dict(changed=False, installed=[], removed=[], resolved={}, cache_updated=False, commands=[])
 
     def versions(status):
-        return dict((name, ap.installed_version(status, name)) for name in names)
+        return ap.decide(status, params["packages"], pins, params["absent"], params["query"])["versions"]
 
     status = ap.read_status(ap.DPKG_STATUS, set(names))
     install, remove = ap.plan(status, params["packages"], pins, params["absent"])

@@ -85,9 +85,14 @@ def _comment(text):
     return "\n".join("# " + line if line else "#" for line in text.splitlines())
 
 
+class _Undefined(jinja2.ChainableUndefined, jinja2.StrictUndefined):
+    """Ansible's undefined: an attribute of one is undefined too (so `registered.key | default(x)` works before the
+    task registered anything), and using one otherwise fails."""
+
+
 def _environment(native=False):
     factory = jinja2.nativetypes.NativeEnvironment if native else jinja2.Environment
-    env = factory(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env = factory(undefined=_Undefined, keep_trailing_newline=True)
     env.filters["bool"] = lambda value: value if isinstance(value, bool) else str(value).lower() in ("true", "yes", "1")
     env.filters["comment"] = _comment
     env.filters["regex_replace"] = lambda value, pattern, repl="": re.sub(pattern, repl, value)
