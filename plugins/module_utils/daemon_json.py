@@ -13,6 +13,8 @@ Standard library only.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Mapping
 
 
@@ -38,6 +40,20 @@ def parse(text, path, variable=None):
     if not isinstance(value, dict):
         raise DaemonJsonError(problem(path, variable, 'the top level is not an object'))
     return value
+
+
+def read(path, variable=None):
+    """What the file holds now: {current, exists, mode, text} (mode and text None when it is not there). Raises
+    DaemonJsonError when it cannot be read or is not a JSON object."""
+    try:
+        with open(path, 'rb') as handle:
+            text = handle.read().decode('utf-8', 'surrogateescape')
+            info = os.fstat(handle.fileno())
+    except FileNotFoundError:
+        return dict(current={}, exists=False, mode=None, text=None)
+    except OSError as error:
+        raise DaemonJsonError('%s cannot be read: %s' % (path, error))
+    return dict(current=parse(text, path, variable), exists=True, mode='%04o' % stat.S_IMODE(info.st_mode), text=text)
 
 
 def plain(value):

@@ -226,154 +226,18 @@ setup_needed:
   sample: false
 """
 
-import os
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.wsl.cuda.plugins.module_utils import apt_repository
-from ansible_collections.wsl.cuda.plugins.module_utils.apt_repo import FetchError, check_repository, pin_problem, resolve_version
-from ansible_collections.wsl.cuda.plugins.module_utils.openpgp import OpenPGPError, dearmor
-from ansible_collections.wsl.cuda.plugins.module_utils.pinned_key import pinned_key, proxy_settings
-
-
-def source_lines_in_place(path, lines):
-    """Whether the file at path holds exactly these lines, comments and blank lines aside."""
-    if not path or not os.path.isfile(path):
-        return False
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            current = [line.strip() for line in handle if line.strip() and not line.lstrip().startswith("#")]
-    except OSError:
-        return False
-    return current == [line.strip() for line in lines]
-
-
-def normalize_repository(module, repo, indexes, variable):
-    """{url, indexes, variable} of one entry of O(repositories) (a URL, or a dict that overrides the defaults)."""
-    if isinstance(repo, str):
-        repo = {"url": repo}
-    if not isinstance(repo, dict) or not isinstance(repo.get("url"), str) or set(repo) - {"url", "indexes", "variable"}:
-        module.fail_json(msg="Each entry of repositories must be a URL or a dict with url (and indexes, variable); got %r." % (repo,))
-    return {"url": repo["url"], "indexes": list(repo.get("indexes") or indexes), "variable": repo.get("variable") or variable}
-
-
-def setup_result(module):
-    """{setup_needed: ...} when O(setup) is given (what wsl.cuda.apt_repository would do, in its check mode), else {}."""
-    params = module.params
-    if params["setup"] is None:
-        return {}
-    options = dict(params["setup"], state="present", key=params["key"], keyring=params["keyring"],
-                   source=params["source"], update=True)
-    module.run_command_environ_update = dict(LANG="C", LC_ALL="C", LC_MESSAGES="C")
-    plan = apt_repository.apply(options, module.run_command, check_mode=True)
-    return dict(setup_needed=plan["changed"])
+from ansible_collections.wsl.cuda.plugins.module_utils.apt_repo_check import ARGUMENT_SPEC, CONSTRAINTS, Refused, check
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            key=dict(type="str", no_log=False),
-            key_url=dict(type="str", no_log=False),
-            keyring=dict(type="path", no_log=False),
-            fingerprint_option=dict(type="str", default="fingerprint"),
-            hint=dict(type="str", default=""),
-            fingerprint=dict(type="str", required=True),
-            repositories=dict(type="list", elements="raw", required=True),
-            indexes=dict(type="list", elements="str", default=["Packages"]),
-            variable=dict(type="str", required=True),
-            packages=dict(type="list", elements="str", default=[]),
-            pins=dict(type="list", elements="dict", default=[], options=dict(
-                package=dict(type="str", required=True),
-                version=dict(type="str", default=""),
-                variable=dict(type="str", required=True),
-            )),
-            source=dict(type="path"),
-            source_lines=dict(type="list", elements="str", default=[]),
-            setup=dict(type="dict", options=dict(
-                content=dict(type="str", required=True),
-                remove_sources=dict(type="list", elements="path", default=[]),
-                remove_keys=dict(type="list", elements="str", default=[], no_log=False),
-                global_keyring=dict(type="path", default="/etc/apt/trusted.gpg", no_log=False),
-                global_keyring_dir=dict(type="path", default="/etc/apt/trusted.gpg.d", no_log=False),
-            )),
-            proxy_env=dict(type="dict", default={}, no_log=True),
-            timeout=dict(type="int", default=30),
-            validate_certs=dict(type="bool", default=True),
-        ),
-        required_one_of=[("key", "key_url")],
-        mutually_exclusive=[("key", "key_url")],
-        required_by=dict(setup=["keyring", "source"]),
-        supports_check_mode=True,
-    )
-    params = module.params
-    key_result = {}
-    if params["key_url"]:
-        found = pinned_key(module, params["key_url"], params)
-        params["key"] = found["key"]
-        key_result = dict(key=found["key"], key_fetched=found["fetched"], key_replaced_reason=found["replaced_reason"])
-    pins = [pin for pin in params["pins"] if pin["version"]]
-    packages = list(params["packages"]) + [pin["package"] for pin in pins if pin["package"] not in params["packages"]]
-    empty = dict((name, []) for name in packages)
-    if not packages and source_lines_in_place(params["source"], params["source_lines"]):
-        module.exit_json(changed=False, repositories=[], versions=empty, resolved={}, problems=[], source_in_place=True,
-                         **dict(key_result, **setup_result(module)))
-
-    pinned = re.sub(r"\s", "", params["fingerprint"]).upper()
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **CONSTRAINTS)
     try:
-        key_binary = b"".join(dearmor(params["key"]))
-    except OpenPGPError as exc:
-        module.fail_json(msg="The pinned key given to apt_repo_check is not ASCII-armored OpenPGP: %s" % exc)
-    if not key_binary:
-        module.fail_json(msg="The pinned key given to apt_repo_check holds no armored block.")
-    # apt's own verifier: gpgv up to Debian 12 and Ubuntu 24.04, Sequoia's sqv from Debian 13 on.
-    gpgv = module.get_bin_path("gpgv") or module.get_bin_path("sqv")
-    if not gpgv:
-        module.fail_json(msg="Neither gpgv nor sqv is installed, so no apt repository signature can be checked: "
-                             "install gpgv (sudo apt-get install gpgv), which apt itself needs.")
-    os.environ.update(proxy_settings(params["proxy_env"]))
-
-    def fetch(url):
-        # Imported here: a check that finds the source in place fetches nothing, and urls costs a tenth of a second.
-        from ansible.module_utils.urls import fetch_url
-
-        response, info = fetch_url(module, url, timeout=params["timeout"])
-        if response is None or (not url.startswith("file:") and info.get("status") != 200):
-            raise FetchError("%s (%s)" % (info.get("msg", "no answer"), info.get("status")))
-        return response.read()
-
-    results, problems, versions = [], [], dict(empty)
-    for repo in params["repositories"]:
-        repo = normalize_repository(module, repo, params["indexes"], params["variable"])
-        url = repo["url"] if repo["url"].endswith("/") else repo["url"] + "/"
-        if not re.match(r"^(https?|file)://", url):
-            result = {"url": url, "release": None, "versions": dict(empty),
-                      "problem": "is not an http://, https:// or file:// URL"}
-        else:
-            result = check_repository(fetch, gpgv, key_binary, pinned, url, repo["indexes"], packages)
-        result["variable"] = repo["variable"]
-        results.append(result)
-        if result["problem"]:
-            problems.append(
-                "%s: the repository at %s %s. Check %s (a mirror must serve the repository's own signed files)"
-                " and the network or proxy; nothing was written." % (repo["variable"], url, result["problem"], repo["variable"])
-            )
-        for name, found in result["versions"].items():
-            versions[name] = versions.get(name, []) + [v for v in found if v not in versions.get(name, [])]
-    resolved = {}
-    if not problems:
-        where = ", ".join(result["url"] for result in results)
-        for pin in pins:
-            problem = pin_problem(pin["variable"], pin["package"], pin["version"], versions[pin["package"]], where)
-            if problem:
-                problems.append(problem)
-            else:
-                resolved[pin["package"]] = resolve_version(versions[pin["package"]], pin["version"])
-    if problems:
-        module.fail_json(msg=" ".join(problems), problems=problems, repositories=results, versions=versions,
-                         resolved=resolved, source_in_place=False, **key_result)
-    module.exit_json(changed=False, repositories=results, versions=versions, resolved=resolved, problems=[], source_in_place=False,
-                     **dict(key_result, **setup_result(module)))
+        result = check(module, module.params)
+    except Refused as refused:
+        module.fail_json(**refused.result)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

@@ -109,22 +109,11 @@ backup_file:
 """
 
 import os
-import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
 from ansible_collections.wsl.cuda.plugins.module_utils import daemon_json, files
-
-
-def _read(module, path):
-    try:
-        with open(path, 'rb') as handle:
-            return to_text(handle.read(), errors='surrogate_or_strict'), os.stat(path)
-    except FileNotFoundError:
-        return None, None
-    except (OSError, UnicodeError) as error:
-        module.fail_json(msg='%s cannot be read: %s' % (path, error), path=path)
 
 
 def _write(path, text):
@@ -154,15 +143,14 @@ def main():
     )
     params = module.params
     path = params['path']
-    text, info = _read(module, path)
     try:
-        current = daemon_json.parse(text or '', path, params['variable'])
+        state = daemon_json.read(path, params['variable'])
     except daemon_json.DaemonJsonError as error:
         module.fail_json(msg=str(error), path=path)
+    current, text, mode = state['current'], state['text'], state['mode']
     wanted = daemon_json.merge(current, params['name'], params['runtime'],
                                default_runtime=params['default_runtime'], cdi_feature=params['cdi_feature'])
-    mode = '%04o' % stat.S_IMODE(info.st_mode) if info else None
-    result = dict(changed=wanted != current, current=current, wanted=wanted, exists=info is not None, mode=mode, path=path)
+    result = dict(changed=wanted != current, current=current, wanted=wanted, exists=state['exists'], mode=mode, path=path)
     if not result['changed']:
         module.exit_json(**result)
     after = daemon_json.dumps(wanted)
@@ -170,7 +158,7 @@ def main():
         result['diff'] = dict(before=text or '', after=after, before_header=path, after_header=path)
     if module.check_mode:
         module.exit_json(**result)
-    if info and params['backup']:
+    if state['exists'] and params['backup']:
         result['backup_file'] = module.backup_local(path)
     try:
         _write(path, after)

@@ -12,8 +12,12 @@ module: host_state
 short_description: Answer in one read what the roles' later steps would otherwise each ask the machine
 version_added: 0.1.0
 description:
-  - Tells which of O(paths) exist, and for each entry of O(packages) what M(wsl.cuda.apt_packages) would install and
-    remove, from dpkg's status file alone (the same code, before that module would call apt).
+  - Reads each of O(daemon_json) as M(wsl.cuda.daemon_json) does (the same code). Checks each entry of O(repositories) as M(wsl.cuda.apt_repo_check) checks it (the same code: no network request
+    when the key and the source are in place and no version is pinned), tells which of O(paths) exist, and for each
+    entry of O(packages) what M(wsl.cuda.apt_packages) would install and remove, from dpkg's status file alone (the
+    same code, before that module would call apt).
+  - A repository that M(wsl.cuda.apt_repo_check) would refuse does not fail this module: its refusal is in
+    RV(problems), for the caller's one refusal of every problem found.
   - The site play calls it once, after every role's check, with what the checks asked
     (wsl.cuda._common's C(validate_fail.yml)); a role then skips its clean-up of files that are not there, and its
     package step when nothing is to install or remove. A role run on its own makes its own calls instead.
@@ -21,6 +25,147 @@ description:
 author:
   - wsl.cuda maintainers (@wsl-cuda)
 options:
+  repositories:
+    description:
+      - Repository checks to answer, each with a O(repositories[].name) and the options of M(wsl.cuda.apt_repo_check).
+      - They are checked before O(packages) are answered, in order.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The key of this check's answer in RV(repositories).
+        type: str
+        required: true
+      key:
+        description: As the option key of M(wsl.cuda.apt_repo_check).
+        type: str
+      key_url:
+        description: As the option key_url of M(wsl.cuda.apt_repo_check).
+        type: str
+      keyring:
+        description: As the option keyring of M(wsl.cuda.apt_repo_check).
+        type: path
+      fingerprint_option:
+        description: As the option fingerprint_option of M(wsl.cuda.apt_repo_check).
+        type: str
+        default: fingerprint
+      hint:
+        description: As the option hint of M(wsl.cuda.apt_repo_check).
+        type: str
+        default: ""
+      fingerprint:
+        description: As the option fingerprint of M(wsl.cuda.apt_repo_check).
+        type: str
+        required: true
+      repositories:
+        description: As the option repositories of M(wsl.cuda.apt_repo_check).
+        type: list
+        elements: raw
+        required: true
+      indexes:
+        description: As the option indexes of M(wsl.cuda.apt_repo_check).
+        type: list
+        elements: str
+        default: [Packages]
+      variable:
+        description: As the option variable of M(wsl.cuda.apt_repo_check).
+        type: str
+        required: true
+      packages:
+        description: As the option packages of M(wsl.cuda.apt_repo_check).
+        type: list
+        elements: str
+        default: []
+      pins:
+        description: As the option pins of M(wsl.cuda.apt_repo_check).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          package:
+            description: As the option pins[].package of M(wsl.cuda.apt_repo_check).
+            type: str
+            required: true
+          version:
+            description: As the option pins[].version of M(wsl.cuda.apt_repo_check).
+            type: str
+            default: ""
+          variable:
+            description: As the option pins[].variable of M(wsl.cuda.apt_repo_check).
+            type: str
+            required: true
+      source:
+        description: As the option source of M(wsl.cuda.apt_repo_check).
+        type: path
+      source_lines:
+        description: As the option source_lines of M(wsl.cuda.apt_repo_check).
+        type: list
+        elements: str
+        default: []
+      setup:
+        description: As the option setup of M(wsl.cuda.apt_repo_check).
+        type: dict
+        suboptions:
+          content:
+            description: As the option setup.content of M(wsl.cuda.apt_repo_check).
+            type: str
+            required: true
+          remove_sources:
+            description: As the option setup.remove_sources of M(wsl.cuda.apt_repo_check).
+            type: list
+            elements: path
+            default: []
+          remove_keys:
+            description: As the option setup.remove_keys of M(wsl.cuda.apt_repo_check).
+            type: list
+            elements: str
+            default: []
+          global_keyring:
+            description: As the option setup.global_keyring of M(wsl.cuda.apt_repo_check).
+            type: path
+            default: /etc/apt/trusted.gpg
+          global_keyring_dir:
+            description: As the option setup.global_keyring_dir of M(wsl.cuda.apt_repo_check).
+            type: path
+            default: /etc/apt/trusted.gpg.d
+      proxy_env:
+        description: As the option proxy_env of M(wsl.cuda.apt_repo_check).
+        type: dict
+        default: {}
+      timeout:
+        description: As the option timeout of M(wsl.cuda.apt_repo_check).
+        type: int
+        default: 30
+      validate_certs:
+        description: As the option validate_certs of M(wsl.cuda.apt_repo_check).
+        type: bool
+        default: true
+  daemon_json:
+    description:
+      - Docker daemon configurations to read as M(wsl.cuda.daemon_json) reads them; one that cannot be read or is not
+        a JSON object is a refusal in RV(problems), as that module's failure.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The key of this file's answer in RV(daemon_json).
+        type: str
+        required: true
+      path:
+        description: As the option path of M(wsl.cuda.daemon_json).
+        type: path
+        required: true
+      variable:
+        description: As the option variable of M(wsl.cuda.daemon_json).
+        type: str
+  proxy_env:
+    description:
+      - Proxy variables for the downloads of the repository checks that set no O(repositories[].proxy_env) of their own
+        (as the fact C(proxy_environment) of the C(wsl.cuda.proxy) role), set in the module's own process only. Not logged.
+    type: dict
+    default: {}
   paths:
     description: Files to look for; a dangling link counts as there (it is something to remove).
     type: list
@@ -90,6 +235,14 @@ attributes:
 EXAMPLES = r"""
 - name: Answer what the roles' checks asked
   wsl.cuda.host_state:
+    repositories:
+      - name: docker_engine
+        key_url: https://download.docker.com/linux/debian/gpg
+        keyring: /etc/apt/keyrings/docker.asc
+        fingerprint: 9DC858229FC7DD38854AE2D88D81803C0EBFCD88
+        repositories: [https://download.docker.com/linux/debian/dists/bookworm/]
+        indexes: [stable/binary-amd64/Packages]
+        variable: docker_engine_repo_url
     paths: [/etc/apt/apt.conf.d/80wsl-cuda-proxy]
     packages:
       - name: docker_engine
@@ -99,6 +252,26 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+repositories:
+  description:
+    - For each entry of O(repositories), by its name, what M(wsl.cuda.apt_repo_check) returns (C(key), C(versions),
+      C(resolved), C(source_in_place), C(setup_needed) ...), or what it fails with (C(msg), C(problems)).
+  returned: always
+  type: dict
+  sample: {docker_engine: {key: "-----BEGIN PGP PUBLIC KEY BLOCK-----...", source_in_place: true, setup_needed: false, problems: []}}
+daemon_json:
+  description: For each entry of O(daemon_json), by its name, C(current) (the configuration, V({}) when there is none), C(exists) and C(mode).
+  returned: always
+  type: dict
+  sample: {nvidia_container_toolkit: {current: {runtimes: {}}, exists: true, mode: "0644"}}
+problems:
+  description:
+    - The refusals of O(repositories) in order (each check's problems, or its message), then those of O(daemon_json); empty
+      when none.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 paths_exist:
   description: Each of O(paths) and whether it is there.
   returned: always
@@ -119,6 +292,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wsl.cuda.plugins.module_utils import apt_packages as ap
+from ansible_collections.wsl.cuda.plugins.module_utils import apt_repo_check, daemon_json
 
 
 def answer(status, step):
@@ -129,9 +303,28 @@ def answer(status, step):
                 versions=decided["versions"])
 
 
+def checked(module, question):
+    """One repository check's answer, and its refusal as a list of problems (empty when it passed)."""
+    params = dict((name, value) for name, value in question.items() if name != "name")
+    params["proxy_env"] = params["proxy_env"] or module.params["proxy_env"]
+    try:
+        return apt_repo_check.check(module, params), []
+    except apt_repo_check.Refused as refused:
+        return refused.result, refused.result.get("problems") or [refused.result["msg"]]
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            repositories=dict(type="list", elements="dict", default=[],
+                              options=dict(apt_repo_check.ARGUMENT_SPEC, name=dict(type="str", required=True)),
+                              **apt_repo_check.CONSTRAINTS),
+            daemon_json=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True),
+                path=dict(type="path", required=True),
+                variable=dict(type="str"),
+            )),
+            proxy_env=dict(type="dict", default={}, no_log=True),
             paths=dict(type="list", elements="path", default=[]),
             packages=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True),
@@ -150,12 +343,23 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    names = [step["name"] for step in params["packages"]]
-    if len(set(names)) != len(names):
-        module.fail_json(msg="Each entry of packages needs its own name; these repeat: %s"
-                         % ", ".join(sorted(set(name for name in names if names.count(name) > 1))))
-    result = dict(changed=False, paths_exist=dict((path, os.path.lexists(path)) for path in params["paths"]),
-                  packages={})
+    for option in ("repositories", "daemon_json", "packages"):
+        names = [entry["name"] for entry in params[option]]
+        if len(set(names)) != len(names):
+            module.fail_json(msg="Each entry of %s needs its own name; these repeat: %s"
+                             % (option, ", ".join(sorted(set(name for name in names if names.count(name) > 1)))))
+    result = dict(changed=False, repositories={}, daemon_json={}, problems=[], packages={},
+                  paths_exist=dict((path, os.path.lexists(path)) for path in params["paths"]))
+    for question in params["repositories"]:
+        result["repositories"][question["name"]], problems = checked(module, question)
+        result["problems"].extend(problems)
+    for question in params["daemon_json"]:
+        try:
+            state = daemon_json.read(question["path"], question["variable"])
+            result["daemon_json"][question["name"]] = dict((key, state[key]) for key in ("current", "exists", "mode"))
+        except daemon_json.DaemonJsonError as error:
+            result["daemon_json"][question["name"]] = dict(msg=str(error))
+            result["problems"].append(str(error))
     if params["packages"]:
         wanted = set(name for step in params["packages"]
                      for name in step["packages"] + step["absent"] + step["query"]

@@ -2,8 +2,9 @@
 
 An `environment:` puts each variable on the command line of the module it wraps (visible in `ps` during the
 task) and in `-vvv` output, so no play and no task may carry one (issue 10, item 3). The two repositories'
-downloads (the key, as wsl.cuda.pinned_key checks it, and the repository, one wsl.cuda.apt_repo_check call
-each) get the proxy as that module's `proxy_env` option, which the module does not log.
+downloads (the key, as wsl.cuda.pinned_key checks it, and the repository, with wsl.cuda.apt_repo_check's code)
+happen in wsl.cuda.host_state: the site play's one read, or a role's own when it runs alone. Each gets the proxy
+as that module's `proxy_env` option, which the module does not log; no fact but the proxy role's own holds it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import os
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-# The tasks that download through the proxy: the two repositories, each with its key (wsl.cuda.apt_repo_check).
+# The tasks that download through the proxy: the two repositories, each with its key, and the site play's one read.
 DOWNLOADS = {
     ("roles/docker_engine/tasks/validate.yml",
      "Check Docker's repository key against the pinned fingerprint, and the repository against the key"),
     ("roles/nvidia_repo/tasks/validate.yml",
      "Check NVIDIA's repository key against the pinned fingerprint, and every channel against the key"),
+    ("roles/_common/tasks/validate_fail.yml", "Answer what the checks asked of the machine, in one read"),
 }
+DOWNLOADING_MODULES = ("wsl.cuda.pinned_key", "wsl.cuda.apt_repo_check", "wsl.cuda.host_state")
 
 
 def _yaml_files(*tops):
@@ -61,7 +64,7 @@ def test_only_the_downloads_get_the_proxy():
         with open(os.path.join(REPO, path), encoding="utf-8") as handle:
             tasks = yaml.safe_load(handle)
         for task in tasks if isinstance(tasks, list) else []:
-            for module in ("wsl.cuda.pinned_key", "wsl.cuda.apt_repo_check"):
+            for module in DOWNLOADING_MODULES:
                 if isinstance(task, dict) and "proxy_environment" in str(task.get(module, "")):
                     assert task[module]["proxy_env"] == "{{ proxy_environment | default({}) }}"
                     found.add((path, task.get("name")))
@@ -73,3 +76,15 @@ def test_the_proxy_fact_is_set_without_output():
         tasks = yaml.safe_load(handle)
     setting = [task for task in tasks if "proxy_environment" in (task.get("ansible.builtin.set_fact") or {})]
     assert len(setting) == 1 and setting[0].get("no_log") is True
+
+
+def test_no_other_fact_holds_the_proxy():
+    """A fact is shown by -v and kept by a fact cache: only the proxy role's own (no_log) may hold its environment."""
+    found = set()
+    for path in _yaml_files("roles", "playbooks"):
+        with open(os.path.join(REPO, path), encoding="utf-8") as handle:
+            tasks = yaml.safe_load(handle)
+        for task in tasks if isinstance(tasks, list) else []:
+            if isinstance(task, dict) and "proxy_environment" in str(task.get("ansible.builtin.set_fact", "")):
+                found.add((path, task.get("name")))
+    assert found == {("roles/proxy/tasks/validate.yml", "Tell the downloading tasks which proxy to use")}

@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 
+from ansible_collections.wsl.cuda.plugins.module_utils import apt_repository
 from ansible_collections.wsl.cuda.plugins.modules import apt_repo_check
 
 pytestmark = pytest.mark.skipif(shutil.which("gpg") is None or shutil.which("gpgv") is None,
@@ -128,7 +129,7 @@ def test_setup_needed_is_what_apt_repository_would_do(run_module, gpg, keys, tmp
                                                 global_keyring_dir=str(tmp_path / "trusted.gpg.d")))
     # apt's lists of the source, which apt-get indextargets would name (apt's own state, not this module's).
     lists = {"present": True}
-    monkeypatch.setattr(apt_repo_check.apt_repository, "lists_present", lambda run, path: lists["present"])
+    monkeypatch.setattr(apt_repository, "lists_present", lambda run, path: lists["present"])
     keyring.write_text(key)
     source.write_text(content)
     out = run_module(apt_repo_check.main, base)
