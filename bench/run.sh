@@ -19,13 +19,13 @@
 # the containers (tests/molecule/prepare.yml, and what BENCH_ANSIBLE/BENCH_BECOME need) stays on this
 # machine over the docker connection and is not timed.
 #
-# Ansible inside a container without network: the project is bind-mounted read-only at the same
-# path, and a venv made inside from the container's own /usr/bin/python3 (Debian's 3.11, as on a
+# Ansible inside a container without network: a copy of the checkout at the project's path (see
+# start), and a venv made inside from the container's own /usr/bin/python3 (Debian's 3.11, as on a
 # laptop) gets the project venv's site-packages through a .pth file. The project venv's own
 # bin/python cannot be used: it is whatever interpreter `make venv` found on this machine (here a
 # pyenv build under /root), which the container does not have. The packages are pure Python or
 # cp311 wheels, so they run on any 3.11. The venv (a link to the main checkout's in a worktree) and
-# the test bed are mounted at their real paths, so that the links resolve inside too.
+# the test bed are mounted read-only at their real paths, so that the links resolve inside too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 project=$PWD
@@ -67,21 +67,22 @@ print("\n".join(config["provisioner"]["inventory"]["group_vars"]["all"]["testbed
 cap_args=()
 for cap in "${caps[@]}"; do cap_args+=(--cap-add "$cap"); done
 
-# The project venv at its real path too, where it is not inside the project (a worktree's link).
-venv_mount=()
-if [[ $venv != "$project"/* ]]; then venv_mount=(-v "$venv:$venv:ro"); fi
-
-# start NAME...: fresh instances with the molecule settings, plus the project, its venv and the work
-# directory (the inventories, the peer role of (g)) read-only at the same paths, and a venv for the
-# Ansible run inside.
+# start NAME...: fresh instances with the molecule settings, plus the project venv and the work directory
+# (the inventories, the peer role of (g)) read-only at the same paths, and a venv for the Ansible run inside.
+# Each gets its own writable copy of the checkout at the project's path (its tracked and untracked files, as
+# `git clone` and the working tree have them), as a laptop has its clone: Python caches the collection's
+# plugins' bytecode in it on the first run, as it does on a laptop (a read-only mount would compile them
+# again in every task's worker process, on every run).
 start() {
   docker rm -f "$@" >/dev/null 2>&1 || true
   for name in "$@"; do
     docker run -d --name "$name" "${cap_args[@]}" --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v "$testbed:/srv/testbed:ro" -v "$testbed/repos:/srv/mirror:ro" \
-      -v "$project:$project:ro" "${venv_mount[@]}" -v "$work:$work:ro" \
+      -v "$venv:$venv:ro" -v "$work:$work:ro" \
       --tmpfs /var/lib/docker:exec "$image" sleep infinity >/dev/null
     created+=("$name")
+    git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - \
+      | docker exec -i "$name" sh -ec "mkdir -p '$project'; tar -C '$project' -xf -"
     docker exec "$name" sh -ec "/usr/bin/python3 -m venv --without-pip $inner_venv
       echo '$site_packages' >$inner_venv/lib/python3.11/site-packages/bench-project.pth"
   done
@@ -183,6 +184,7 @@ prepare() {
     if [ $become_kind = sudo-password ]; then
       useradd --create-home --shell /bin/bash --groups sudo newcomer
       echo newcomer:$become_password | chpasswd
+      chown -R newcomer: '$project'
     fi
     rm -rf /var/lib/apt/lists/*
     apt-get clean" >>"$out" 2>&1 || { tail -40 "$out" >&2; return 1; }
