@@ -12,15 +12,18 @@ module: host_state
 short_description: Answer in one read what the roles' later steps would otherwise each ask the machine
 version_added: 0.1.0
 description:
-  - Reads each of O(daemon_json) as M(wsl.cuda.daemon_json) does (the same code). Checks each entry of O(repositories) as M(wsl.cuda.apt_repo_check) checks it (the same code: no network request
-    when the key and the source are in place and no version is pinned), tells which of O(paths) exist, and for each
-    entry of O(packages) what M(wsl.cuda.apt_packages) would install and remove, from dpkg's status file alone (the
-    same code, before that module would call apt).
-  - A repository that M(wsl.cuda.apt_repo_check) would refuse does not fail this module: its refusal is in
-    RV(problems), for the caller's one refusal of every problem found.
+  - Checks each entry of O(repositories) as M(wsl.cuda.apt_repo_check) checks it, with that module's code (so no
+    network request when the key and the source are in place and no version is pinned); reads each of
+    O(daemon_json) as M(wsl.cuda.daemon_json) reads it, with its code; tells which of O(paths) exist; and, for each
+    entry of O(packages), what M(wsl.cuda.apt_packages) would install and remove, from dpkg's status file alone
+    (with its code, before that module would call apt).
+  - A repository that M(wsl.cuda.apt_repo_check) would refuse, or a C(daemon.json) that M(wsl.cuda.daemon_json)
+    would refuse, does not fail this module; the refusal is in RV(problems), for the caller's one refusal of every
+    problem found.
   - The site play calls it once, after every role's check, with what the checks asked
-    (wsl.cuda._common's C(validate_fail.yml)); a role then skips its clean-up of files that are not there, and its
-    package step when nothing is to install or remove. A role run on its own makes its own calls instead.
+    (wsl.cuda._common's C(validate_fail.yml)). A role then skips its own reads, its clean-up of files that are not
+    there, and its package step when nothing is to install or remove. A role run on its own asks it its own
+    repository check and C(daemon.json) read, and makes its own calls for the rest.
   - Read-only, so it runs the same in check mode.
 author:
   - wsl.cuda maintainers (@wsl-cuda)
