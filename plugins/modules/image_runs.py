@@ -13,7 +13,8 @@ short_description: Look for a container image, check it against its pin, and run
 version_added: 0.1.0
 description:
   - Asks O(engine) for O(image)'s ID and repo digests (C(image inspect)). When the image is there and O(digest) is
-    empty or one of them, runs every command of O(runs), one after the other, and returns each as
+    empty or one of them, runs every command of O(runs), one after the other (those with O(runs[].alongside) at the
+    same time as the others), and returns each as
     M(ansible.builtin.command) registers one (C(cmd), C(rc), C(stdout), C(stderr)); a command that fails does not
     fail the module (the caller judges what it printed).
   - An image that is missing, or is not the pinned one, runs nothing; the caller loads or pulls it, or refuses.
@@ -46,6 +47,12 @@ options:
         type: list
         elements: str
         required: true
+      alongside:
+        description:
+          - Run this command at the same time as the others, from the start, rather than in turn. For a command that
+            measures nothing (V(nvidia-smi -L)), so that it does not lengthen the run; a benchmark runs in turn.
+        type: bool
+        default: false
   engine:
     description: The container engine's command (C(docker), C(podman)) that inspects the image.
     type: str
@@ -110,6 +117,7 @@ def main():
             runs=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True),
                 argv=dict(type="list", elements="str", required=True),
+                alongside=dict(type="bool", default=False),
             )),
             engine=dict(type="str", default="docker"),
         ),

@@ -91,3 +91,36 @@ def test_main_without_the_engine_says_so_instead_of_failing(run_module, monkeypa
     out = run_module(module.main, {"image": IMAGE, "runs": RUNS, "_ansible_check_mode": True})
     assert out["present"] is False and out["runs"] == {}
     assert out["inspect_error"] == "docker: command not found"
+
+
+def test_a_command_alongside_runs_at_the_same_time_as_the_others():
+    """nvidia-smi -L (alongside) overlaps the benchmark, which runs in turn; results keep the order of runs."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def engine(argv):
+        calls.append(list(argv))
+        if argv[1:3] == ["image", "inspect"]:
+            return 0, LINE, ""
+        if argv == NVML:
+            started.set()
+            # Finishes only once the benchmark has started: it would wait forever if it ran in turn after it.
+            assert release.wait(5), "the benchmark did not run while nvidia-smi was running"
+            return 0, "GPU 0: NVIDIA\n", ""
+        assert started.wait(5), "nvidia-smi did not start first"
+        release.set()
+        return 0, "gflops\n", ""
+
+    runs = [{"name": "gpus", "argv": GPU}, {"name": "cpu", "argv": GPU + ["-cpu"]}, dict(RUNS[1], alongside=True)]
+    out = image_runs.run_all(engine, "docker", IMAGE, "", runs)
+    assert list(out["runs"]) == ["gpus", "cpu", "nvml"]
+    assert out["runs"]["nvml"]["stdout"] == "GPU 0: NVIDIA" and out["runs"]["gpus"]["stdout"] == "gflops"
+    assert calls.index(GPU) < calls.index(GPU + ["-cpu"]), "the others run in order"
+
+
+def test_nothing_runs_alongside_when_the_image_is_not_the_pinned_one():
+    engine = Engine()
+    out = image_runs.run_all(engine, "docker", IMAGE, "sha256:" + "3" * 64, [dict(RUNS[1], alongside=True)])
+    assert out["runs"] == {} and engine.calls == [image_runs.inspect_argv("docker", IMAGE)]
