@@ -143,8 +143,8 @@ needs_gpg = pytest.mark.skipif(shutil.which("gpg") is None or shutil.which("gpgv
 
 @needs_gpg
 def test_a_repository_is_checked_as_apt_repo_check_checks_it(run_module, gpg, keys, tmp_path, mirror):
-    question = repository(gpg, keys, tmp_path, mirror, pins=[dict(package="docker-ce", version="27.3.1",
-                                                                 variable="docker_engine_version")])
+    pin = dict(package="docker-ce", version="27.3.1", variable="docker_engine_version")
+    question = repository(gpg, keys, tmp_path, mirror, pins=[pin])
     out = run_module(host_state.main, dict(repositories=[question]))
     alone = run_module(apt_repo_check.main, dict((k, v) for k, v in question.items() if k != "name"))
     answer = out["repositories"]["docker_engine"]
