@@ -33,6 +33,16 @@ def _yaml_files(*tops):
                     yield os.path.relpath(os.path.join(root, name), REPO)
 
 
+def _tasks(*tops):
+    """(path, task) for each task at the top of every task file under tops."""
+    for path in _yaml_files(*tops):
+        with open(os.path.join(REPO, path), encoding="utf-8") as handle:
+            tasks = yaml.safe_load(handle)
+        for task in tasks if isinstance(tasks, list) else []:
+            if isinstance(task, dict):
+                yield path, task
+
+
 def _with_environment(node, path, found):
     if isinstance(node, dict):
         if "environment" in node:
@@ -60,14 +70,11 @@ def test_no_task_has_an_environment():
 
 def test_only_the_downloads_get_the_proxy():
     found = set()
-    for path in _yaml_files("roles", "playbooks"):
-        with open(os.path.join(REPO, path), encoding="utf-8") as handle:
-            tasks = yaml.safe_load(handle)
-        for task in tasks if isinstance(tasks, list) else []:
-            for module in DOWNLOADING_MODULES:
-                if isinstance(task, dict) and "proxy_environment" in str(task.get(module, "")):
-                    assert task[module]["proxy_env"] == "{{ proxy_environment | default({}) }}"
-                    found.add((path, task.get("name")))
+    for path, task in _tasks("roles", "playbooks"):
+        for module in DOWNLOADING_MODULES:
+            if "proxy_environment" in str(task.get(module, "")):
+                assert task[module]["proxy_env"] == "{{ proxy_environment | default({}) }}"
+                found.add((path, task.get("name")))
     assert found == DOWNLOADS
 
 
@@ -80,11 +87,6 @@ def test_the_proxy_fact_is_set_without_output():
 
 def test_no_other_fact_holds_the_proxy():
     """A fact is shown by -v and kept by a fact cache: only the proxy role's own (no_log) may hold its environment."""
-    found = set()
-    for path in _yaml_files("roles", "playbooks"):
-        with open(os.path.join(REPO, path), encoding="utf-8") as handle:
-            tasks = yaml.safe_load(handle)
-        for task in tasks if isinstance(tasks, list) else []:
-            if isinstance(task, dict) and "proxy_environment" in str(task.get("ansible.builtin.set_fact", "")):
-                found.add((path, task.get("name")))
+    found = set((path, task.get("name")) for path, task in _tasks("roles", "playbooks")
+                if "proxy_environment" in str(task.get("ansible.builtin.set_fact", "")))
     assert found == {("roles/proxy/tasks/validate.yml", "Tell the downloading tasks which proxy to use")}
