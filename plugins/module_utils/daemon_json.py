@@ -5,8 +5,9 @@
 
 """Docker's daemon.json: parse it (refusing what Docker cannot read either) and merge a runtime into it.
 
-Shared by the module wsl.cuda.daemon_json (which reads and writes the file on the host) and the filter
-wsl.cuda.daemon_json_merged (which tells, from what the module read, whether a write is needed at all).
+Shared by the module wsl.cuda.daemon_json (which reads and writes the file on the host), the module
+wsl.cuda.host_state (which reads it, with read(), in the site play's one read) and the filter
+wsl.cuda.daemon_json_merged (which tells, from what was read, whether a write is needed at all).
 Standard library only.
 """
 
