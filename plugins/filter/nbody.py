@@ -103,112 +103,17 @@ _value:
       sample: "Error: only 0 Devices available, 1 requested.  Exiting."
 """
 
-import re
-
 from ansible.errors import AnsibleFilterError
 
-_FLOAT = r"([0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
-
-_DEVICE_RE = re.compile(r'^GPU Device (\d+): "(.*)" with compute capability (\d+)\.(\d+)\s*$')
-_COMPUTE_RE = re.compile(r"^> Compute (\d+)\.(\d+) CUDA device: \[(.*)\]\s*$")
-_TIME_RE = re.compile(r"^(\d+) bodies, total time for (\d+) iterations: " + _FLOAT + r" ms\s*$")
-_IPS_RE = re.compile(r"^= " + _FLOAT + r" billion interactions per second\s*$")
-_GFLOPS_RE = re.compile(r"^= " + _FLOAT + r" (single|double)-precision GFLOP/s at (\d+) flops per interaction\s*$")
-_PRECISION_RE = re.compile(r"^> (Single|Double) precision floating point simulation\s*$")
-_CPU_RE = re.compile(r"^> Simulation with CPU")
-_WARNING_RE = re.compile(
-    r"^(MapSMtoCores|MapSMtoArchName|_ConvertSMVer2\w*) .*undefined"
-    r"|^Warning\b|^Rounding up to the nearest multiple|^Advisory\b"
-)
-_ERROR_RE = re.compile(r"^(Error\b|CUDA error\b|.*\bcudaError\w*|.*\bfailed\b)", re.IGNORECASE)
-
-
-def _empty():
-    return {
-        "ok": False,
-        "gpu_name": None,
-        "compute_capability": None,
-        "device_arch": None,
-        "bodies": None,
-        "iterations": None,
-        "total_time_ms": None,
-        "interactions_per_second": None,
-        "gflops": None,
-        "precision": None,
-        "flops_per_interaction": None,
-        "mode": None,
-        "warnings": [],
-        "error": None,
-    }
+from ansible_collections.wsl.cuda.plugins.module_utils import nbody
 
 
 def parse_nbody(text):
-    """Parse the stdout of ``nbody -benchmark``; see DOCUMENTATION."""
-    if text is None:
-        text = ""
-    if isinstance(text, (list, tuple)):
-        text = "\n".join(str(line) for line in text)
-    if not isinstance(text, str):
-        raise AnsibleFilterError("nbody_results expects the sample's output as a string, got %s" % type(text).__name__)
-
-    result = _empty()
-    cpu = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        match = _DEVICE_RE.match(line)
-        if match:
-            result["device_arch"] = match.group(2)
-            result["compute_capability"] = "%s.%s" % (match.group(3), match.group(4))
-            continue
-        match = _COMPUTE_RE.match(line)
-        if match:
-            result["compute_capability"] = "%s.%s" % (match.group(1), match.group(2))
-            result["gpu_name"] = match.group(3).strip()
-            continue
-        match = _TIME_RE.match(line)
-        if match:
-            result["bodies"] = int(match.group(1))
-            result["iterations"] = int(match.group(2))
-            result["total_time_ms"] = float(match.group(3))
-            continue
-        match = _IPS_RE.match(line)
-        if match:
-            result["interactions_per_second"] = float(match.group(1))
-            continue
-        match = _GFLOPS_RE.match(line)
-        if match:
-            result["gflops"] = float(match.group(1))
-            result["precision"] = match.group(2)
-            result["flops_per_interaction"] = int(match.group(3))
-            continue
-        match = _PRECISION_RE.match(line)
-        if match:
-            if result["precision"] is None:
-                result["precision"] = match.group(1).lower()
-            continue
-        if _CPU_RE.match(line):
-            cpu = True
-            continue
-        if _WARNING_RE.match(line):
-            result["warnings"].append(line)
-            continue
-        if result["error"] is None and _ERROR_RE.match(line):
-            result["error"] = line
-
-    complete = all(
-        result[key] is not None
-        for key in ("bodies", "iterations", "total_time_ms", "interactions_per_second", "gflops")
-    )
-    if cpu:
-        result["mode"] = "cpu"
-    elif result["gpu_name"] is not None or result["device_arch"] is not None or complete:
-        result["mode"] = "gpu"
-    result["ok"] = complete and result["error"] is None
-    if not complete and result["error"] is None:
-        result["error"] = "no benchmark result in the output (expected '= N single-precision GFLOP/s at 20 flops per interaction')"
-    return result
+    """Parse the stdout of ``nbody -benchmark`` (module_utils/nbody.py, which wsl.cuda.smoke_test uses too)."""
+    try:
+        return nbody.parse_nbody(text)
+    except TypeError as error:
+        raise AnsibleFilterError(str(error)) from error
 
 
 class FilterModule(object):

@@ -72,59 +72,11 @@ _value:
 """
 
 
-def _float(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def nbody_report(gpu, run, passed, cause=None, cpu=None, paths=None, min_gflops=0, timestamp=None, host=None,
-                 image=None, command=None):
-    """Return the report of the smoke test as the role writes it to nbody_smoke_report."""
-    gpu = dict(gpu or {})
-    paths = dict(paths or {})
-    cause = dict(cause or {})
-    passed = bool(passed)
-    ratio = None
-    if cpu is not None and gpu.get("ok") and cpu.get("ok") and _float(cpu.get("gflops")) > 0:
-        ratio = round(_float(gpu.get("gflops")) / _float(cpu.get("gflops")), 1)
-    return {
-        "schema": 1,
-        "timestamp": timestamp,
-        "host": host,
-        "passed": passed,
-        "cause": None if passed else cause.get("cause"),
-        "remedy": None if passed else cause.get("remedy"),
-        "image": image,
-        "command": list(command or []),
-        "min_gflops": _float(min_gflops),
-        "rc": int(run.get("rc", 0)),
-        "gpu": gpu,
-        "cpu": cpu,
-        "gpu_cpu_ratio": ratio,
-        "paths": paths,
-        "all_passed": all(entry.get("passed") for entry in paths.values()),
-    }
-
-
-def nbody_failure(gpu, run, min_gflops=0):
-    """Say why the GPU run did not pass: the container's exit, the parser's error, the CPU, or the floor."""
-    gpu = gpu or {}
-    rc = int(run.get("rc", 0))
-    error = gpu.get("error") or ""
-    if rc != 0:
-        detail = " (%s)" % error if error and "no benchmark result" not in error else ""
-        return "docker run exited %d%s" % (rc, detail)
-    if not gpu.get("ok"):
-        return error
-    if gpu.get("mode") != "gpu":
-        return "it ran on the CPU"
-    return "%s GFLOP/s is below nbody_smoke_min_gflops=%s" % (gpu.get("gflops"), min_gflops)
+from ansible_collections.wsl.cuda.plugins.module_utils.nbody import nbody_failure, nbody_report
 
 
 class FilterModule(object):
-    """wsl.cuda's N-body report filters."""
+    """wsl.cuda's N-body report filters (module_utils/nbody.py, which wsl.cuda.smoke_test uses too)."""
 
     def filters(self):
         return {"nbody_report": nbody_report, "nbody_failure": nbody_failure}

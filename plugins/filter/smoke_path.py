@@ -83,77 +83,19 @@ _value:
       type: str
 """
 
-import re
-
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.wsl.cuda.plugins.filter.nbody import parse_nbody
+from ansible_collections.wsl.cuda.plugins.module_utils import nbody
 
-_SMI_LIST_RE = re.compile(r"^GPU (\d+): (.*?)(?: \(UUID: ([^)]*)\))?\s*$")
-
-
-def nvidia_smi_gpus(text):
-    """``nvidia-smi -L`` output → ``[{index, name, uuid}]``."""
-    gpus = []
-    for line in (text or "").splitlines():
-        match = _SMI_LIST_RE.match(line.strip())
-        if match:
-            gpus.append({"index": int(match.group(1)), "name": match.group(2), "uuid": match.group(3)})
-    return gpus
-
-
-def _first_line(text):
-    for line in (text or "").splitlines():
-        if line.strip():
-            return line.strip()
-    return None
+nvidia_smi_gpus = nbody.nvidia_smi_gpus
 
 
 def smoke_path(run, kind="nbody", min_gflops=0, causes=None):
-    if not isinstance(run, dict):
-        raise AnsibleFilterError("smoke_path expects a registered command result, got %s" % type(run).__name__)
-    if kind not in ("nbody", "nvml"):
-        raise AnsibleFilterError("smoke_path: kind must be nbody or nvml, got %r" % (kind,))
-    stdout, stderr = run.get("stdout") or "", run.get("stderr") or ""
-    rc = run.get("rc")
-    rc = int(rc) if rc is not None else None
-    command = run.get("cmd")
-    if isinstance(command, str):
-        command = command.split()
-    result = {"passed": False, "rc": rc, "command": command, "gpu_name": None, "gflops": None, "gpus": None,
-              "error": None, "cause": None, "remedy": None}
-    if run.get("skipped"):
-        result["error"] = "not run: %s" % (run.get("skip_reason") or "skipped")
-        return result
-    if kind == "nbody":
-        parsed = parse_nbody(stdout)
-        result["gpu_name"], result["gflops"] = parsed["gpu_name"], parsed["gflops"]
-        result["passed"] = (rc == 0 and parsed["ok"] and parsed["mode"] == "gpu"
-                            and float(parsed["gflops"] or 0) >= float(min_gflops or 0))
-        if not result["passed"]:
-            if rc != 0:
-                result["error"] = "exited %s: %s" % (rc, _first_line(stderr) or parsed["error"] or _first_line(stdout) or "no output")
-            elif not parsed["ok"]:
-                result["error"] = parsed["error"]
-            elif parsed["mode"] != "gpu":
-                result["error"] = "it ran on the CPU"
-            else:
-                result["error"] = "%s GFLOP/s is below the floor of %s" % (parsed["gflops"], min_gflops)
-    else:
-        gpus = nvidia_smi_gpus(stdout)
-        result["gpus"] = gpus
-        result["gpu_name"] = gpus[0]["name"] if gpus else None
-        result["passed"] = rc == 0 and len(gpus) > 0
-        if not result["passed"]:
-            result["error"] = ("exited %s: %s" % (rc, _first_line(stderr) or _first_line(stdout) or "no output")) if rc != 0 \
-                else "nvidia-smi -L listed no GPU: %s" % (_first_line(stdout) or "no output")
-    if not result["passed"]:
-        text = stdout + " " + stderr
-        for entry in causes or []:
-            if entry.get("match") and entry["match"] in text:
-                result["cause"], result["remedy"] = entry.get("cause"), entry.get("remedy")
-                break
-    return result
+    """One registered run → its report entry (module_utils/nbody.py, which wsl.cuda.smoke_test uses too)."""
+    try:
+        return nbody.smoke_path(run, kind=kind, min_gflops=min_gflops, causes=causes)
+    except (TypeError, ValueError) as error:
+        raise AnsibleFilterError(str(error)) from error
 
 
 class FilterModule(object):

@@ -62,3 +62,27 @@ def write_atomically(path, data, mode=None, check=None):
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+def write_output(path, data, mode=0o644, check_mode=False):
+    """Write an output of a run (a report) unless path holds data with mode already: (written, created_dirs).
+
+    Only the directories that are missing are created (0755); one that is there keeps its owner and mode. In check
+    mode nothing is written: written says whether it would be. Raises OSError, its message naming the step.
+    """
+    dirs = missing_directories(os.path.dirname(path))
+    try:
+        with open(path, "rb") as handle:
+            same = handle.read() == data and stat.S_IMODE(os.stat(path).st_mode) == mode
+    except (FileNotFoundError, NotADirectoryError):
+        same = False
+    except OSError as error:
+        raise OSError("%s cannot be read: %s" % (path, error)) from error
+    if same or check_mode:
+        return not same, dirs
+    try:
+        make_directories(dirs)
+        write_atomically(path, data, mode=mode)
+    except OSError as error:
+        raise OSError("%s could not be written: %s" % (path, error)) from error
+    return True, dirs

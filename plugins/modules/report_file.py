@@ -80,22 +80,12 @@ def main():
         mode = int(module.params['mode'], 8)
     except ValueError:
         module.fail_json(msg='mode must be an octal string such as 0644, not %r' % module.params['mode'])
-    dirs = files.missing_directories(os.path.dirname(path))
+    planned = files.missing_directories(os.path.dirname(path))
     try:
-        with open(path, 'rb') as handle:
-            same = handle.read() == data and (os.stat(path).st_mode & 0o7777) == mode
-    except (FileNotFoundError, NotADirectoryError):
-        same = False
+        written, dirs = files.write_output(path, data, mode=mode, check_mode=module.check_mode)
     except OSError as error:
-        module.fail_json(msg='%s cannot be read: %s' % (path, error))
-    if same or module.check_mode:
-        module.exit_json(changed=not same, created_dirs=dirs)
-    try:
-        files.make_directories(dirs)
-        files.write_atomically(path, data, mode=mode)
-    except OSError as error:
-        module.fail_json(msg='%s could not be written: %s' % (path, error), created_dirs=dirs)
-    module.exit_json(changed=True, created_dirs=dirs)
+        module.fail_json(msg=str(error), created_dirs=planned)
+    module.exit_json(changed=written, created_dirs=dirs)
 
 
 if __name__ == '__main__':

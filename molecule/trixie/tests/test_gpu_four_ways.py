@@ -4,10 +4,10 @@ The toolkit is the real one (built from its source); only the GPU, /dev/dxg, the
 and libdxcore are stand-ins. The sample inside loads libcuda.so.1 from what was injected.
 """
 
-import importlib.util
 import json
 import os
 import shlex
+import sys
 
 import pytest
 
@@ -31,14 +31,12 @@ WAYS = {
     "podman --device nvidia.com/gpu=all": ["podman", "run", "--rm", "--network=none", "--device", "nvidia.com/gpu=all"],
 }
 
-_FILTER = os.path.join(os.path.dirname(__file__), "..", "..", "..", "plugins", "filter", "nbody.py")
+REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(REPO, ".collections"))
 
-
-def _parse_nbody(text):
-    spec = importlib.util.spec_from_file_location("wsl_cuda_nbody_filter", _FILTER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.parse_nbody(text)
+# The parser the smoke test itself uses (plugins/module_utils/nbody.py).
+from ansible_collections.wsl.cuda.plugins.module_utils.nbody import parse_nbody as _parse_nbody  # noqa: E402
 
 
 def _run(host, argv):
