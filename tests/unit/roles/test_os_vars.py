@@ -128,6 +128,6 @@ def test_per_os_files_hold_only_differences(role, distribution):
 def test_set_vars_is_one_entry_point():
     for role in sorted(BEFORE["roles"]):
         tasks = _load(role, "tasks", "set_vars.yml")
-        assert [task["ansible.builtin.include_role"] for task in tasks] == [
+        assert [task["ansible.builtin.import_role"] for task in tasks] == [
             {"name": "wsl.cuda._common", "tasks_from": "set_vars"}]
         assert not os.path.exists(os.path.join(ROLES, role, "vars", "default.yml"))
