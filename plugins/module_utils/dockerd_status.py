@@ -167,3 +167,39 @@ def status(pidfile, socket_path, dockerd_paths, root="/", wait=0, ask_fn=ask, sl
         "version": version,
         "error": error,
     }
+
+
+# The options of what read() reads, as wsl.cuda.dockerd_status and wsl.cuda.host_state's `dockerd` take them.
+READ_SPEC = dict(
+    pidfile=dict(type="path", default="/var/run/docker.pid"),
+    socket=dict(type="path", default="/var/run/docker.sock"),
+    dockerd_paths=dict(type="list", elements="path",
+                       default=["/usr/bin/dockerd", "/usr/sbin/dockerd", "/usr/local/bin/dockerd"]),
+    script=dict(type="path"),
+    script_content=dict(type="str"),
+    script_mode=dict(type="raw", default="0755"),
+    wsl_conf=dict(type="path"),
+    wsl_conf_command=dict(type="str"),
+    wsl_conf_systemd=dict(type="bool", default=False),
+    root=dict(type="path", default="/"),
+)
+READ_REQUIRED_BY = dict(script=["script_content"], wsl_conf=["wsl_conf_command"])
+
+
+def read(params, wait=0, ask_fn=ask):
+    """status() of params (READ_SPEC's options), with script_current and wsl_conf_current (None without script or
+    wsl_conf). Raises ValueError for a script_mode that is not octal."""
+    result = status(params["pidfile"], params["socket"], params["dockerd_paths"], root=params["root"], wait=wait,
+                    ask_fn=ask_fn)
+    result["script_current"] = None
+    if params["script"]:
+        try:
+            mode = int(str(params["script_mode"]), 8)
+        except ValueError:
+            raise ValueError("script_mode must be an octal mode such as 0755, got %s" % params["script_mode"])
+        result["script_current"] = file_current(params["script"], params["script_content"], mode, root=params["root"])
+    result["wsl_conf_current"] = None
+    if params["wsl_conf"]:
+        result["wsl_conf_current"] = wsl_conf_unchanged(params["wsl_conf"], params["wsl_conf_command"].strip(),
+                                                        params["wsl_conf_systemd"], root=params["root"])
+    return result

@@ -173,29 +173,21 @@ from ansible_collections.wsl.cuda.plugins.module_utils import dockerd_status
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            pidfile=dict(type="path", default="/var/run/docker.pid"),
-            socket=dict(type="path", default="/var/run/docker.sock"),
-            dockerd_paths=dict(type="list", elements="path",
-                               default=["/usr/bin/dockerd", "/usr/sbin/dockerd", "/usr/local/bin/dockerd"]),
+            dockerd_status.READ_SPEC,
             wait=dict(type="int", default=0),
             log_tail=dict(type="bool", default=False),
             log=dict(type="path", default="/var/log/dockerd.log"),
             journal=dict(type="bool", default=False),
             log_lines=dict(type="int", default=20),
-            script=dict(type="path"),
-            script_content=dict(type="str"),
-            script_mode=dict(type="raw", default="0755"),
-            wsl_conf=dict(type="path"),
-            wsl_conf_command=dict(type="str"),
-            wsl_conf_systemd=dict(type="bool", default=False),
-            root=dict(type="path", default="/"),
         ),
-        required_by=dict(script=["script_content"], wsl_conf=["wsl_conf_command"]),
+        required_by=dockerd_status.READ_REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params
-    result = dockerd_status.status(params["pidfile"], params["socket"], params["dockerd_paths"], root=params["root"],
-                                   wait=params["wait"])
+    try:
+        result = dockerd_status.read(params, wait=params["wait"])
+    except ValueError as error:
+        module.fail_json(msg=str(error))
     lines = []
     if params["log_tail"] and not result["answers"]:
         if params["journal"]:
@@ -206,18 +198,7 @@ def main():
                 lines = (out or err or "").splitlines()[-params["log_lines"]:]
         else:
             lines = dockerd_status.tail(params["log"], params["log_lines"], root=params["root"])
-    current = None
-    if params["script"]:
-        try:
-            mode = int(str(params["script_mode"]), 8)
-        except ValueError:
-            module.fail_json(msg="script_mode must be an octal mode such as 0755, got %s" % params["script_mode"])
-        current = dockerd_status.file_current(params["script"], params["script_content"], mode, root=params["root"])
-    wsl_conf_current = None
-    if params["wsl_conf"]:
-        wsl_conf_current = dockerd_status.wsl_conf_unchanged(params["wsl_conf"], params["wsl_conf_command"].strip(),
-                                                             params["wsl_conf_systemd"], root=params["root"])
-    module.exit_json(changed=False, log_tail=lines, script_current=current, wsl_conf_current=wsl_conf_current, **result)
+    module.exit_json(changed=False, log_tail=lines, **result)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ description:
     network request when the key and the source are in place and no version is pinned); reads each of
     O(daemon_json) as M(wsl.cuda.daemon_json) reads it, with its code; tells which of O(paths) exist; and, for each
     entry of O(packages), what M(wsl.cuda.apt_packages) would install and remove, from dpkg's status file alone
-    (with its code, before that module would call apt).
+    (with its code, before that module would call apt); and reads each of O(dockerd) as M(wsl.cuda.dockerd_status)
+    reads it once, with its code.
   - A repository that M(wsl.cuda.apt_repo_check) would refuse, or a C(daemon.json) that M(wsl.cuda.daemon_json)
     would refuse, does not fail this module; the refusal is in RV(problems), for the caller's one refusal of every
     problem found.
@@ -226,6 +227,55 @@ options:
         type: list
         elements: str
         default: []
+  dockerd:
+    description:
+      - How dockerd runs, each as M(wsl.cuda.dockerd_status) reads it (without its O(wsl.cuda.dockerd_status#module:wait)
+        and log options). The caller uses the answer until something it ran since may have changed it (a package step).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The key of this answer in RV(dockerd).
+        type: str
+        required: true
+      pidfile:
+        description: As the option pidfile of M(wsl.cuda.dockerd_status).
+        type: path
+        default: /var/run/docker.pid
+      socket:
+        description: As the option socket of M(wsl.cuda.dockerd_status).
+        type: path
+        default: /var/run/docker.sock
+      dockerd_paths:
+        description: As the option dockerd_paths of M(wsl.cuda.dockerd_status).
+        type: list
+        elements: path
+        default: [/usr/bin/dockerd, /usr/sbin/dockerd, /usr/local/bin/dockerd]
+      script:
+        description: As the option script of M(wsl.cuda.dockerd_status).
+        type: path
+      script_content:
+        description: As the option script_content of M(wsl.cuda.dockerd_status). Required with O(dockerd[].script).
+        type: str
+      script_mode:
+        description: As the option script_mode of M(wsl.cuda.dockerd_status).
+        type: raw
+        default: "0755"
+      wsl_conf:
+        description: As the option wsl_conf of M(wsl.cuda.dockerd_status). Needs O(dockerd[].wsl_conf_command).
+        type: path
+      wsl_conf_command:
+        description: As the option wsl_conf_command of M(wsl.cuda.dockerd_status).
+        type: str
+      wsl_conf_systemd:
+        description: As the option wsl_conf_systemd of M(wsl.cuda.dockerd_status).
+        type: bool
+        default: false
+      root:
+        description: As the option root of M(wsl.cuda.dockerd_status).
+        type: path
+        default: /
 attributes:
   check_mode:
     support: full
@@ -288,6 +338,14 @@ packages:
   returned: always
   type: dict
   sample: {docker_engine: {current: true, installed: [], removed: [], problems: [], versions: {docker-ce: "5:28.5.1-1~debian.12~bookworm"}}}
+dockerd:
+  description:
+    - For each entry of O(dockerd), by its name, what M(wsl.cuda.dockerd_status) returns (C(systemd_booted), C(dockerd),
+      C(pid), C(running), C(stale), C(answers), C(script_current), C(wsl_conf_current) ...), or C(msg) when an
+      option cannot be read.
+  returned: always
+  type: dict
+  sample: {dockerd_startup: {systemd_booted: false, dockerd: /usr/bin/dockerd, running: true, answers: true, script_current: true}}
 """
 
 import os
@@ -295,7 +353,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wsl.cuda.plugins.module_utils import apt_packages as ap
-from ansible_collections.wsl.cuda.plugins.module_utils import apt_repo_check, daemon_json
+from ansible_collections.wsl.cuda.plugins.module_utils import apt_repo_check, daemon_json, dockerd_status
 
 
 def answer(status, step):
@@ -342,16 +400,19 @@ def main():
                 absent=dict(type="list", elements="str", default=[]),
                 query=dict(type="list", elements="str", default=[]),
             )),
+            dockerd=dict(type="list", elements="dict", default=[],
+                         options=dict(dockerd_status.READ_SPEC, name=dict(type="str", required=True)),
+                         required_by=dockerd_status.READ_REQUIRED_BY),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    for option in ("repositories", "daemon_json", "packages"):
+    for option in ("repositories", "daemon_json", "packages", "dockerd"):
         names = [entry["name"] for entry in params[option]]
         if len(set(names)) != len(names):
             module.fail_json(msg="Each entry of %s needs its own name; these repeat: %s"
                              % (option, ", ".join(sorted(set(name for name in names if names.count(name) > 1)))))
-    result = dict(changed=False, repositories={}, daemon_json={}, problems=[], packages={},
+    result = dict(changed=False, repositories={}, daemon_json={}, problems=[], packages={}, dockerd={},
                   paths_exist=dict((path, os.path.lexists(path)) for path in params["paths"]))
     for question in params["repositories"]:
         result["repositories"][question["name"]], problems = checked(module, question)
@@ -369,6 +430,11 @@ def main():
                      + [name for pin in step["pins"] for name in pin["packages"]])
         status = ap.read_status(ap.DPKG_STATUS, wanted)
         result["packages"] = dict((step["name"], answer(status, step)) for step in params["packages"])
+    for question in params["dockerd"]:
+        try:
+            result["dockerd"][question["name"]] = dockerd_status.read(question)
+        except ValueError as error:
+            result["dockerd"][question["name"]] = dict(msg=str(error))
     module.exit_json(**result)
 
 

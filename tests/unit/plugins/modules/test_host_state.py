@@ -225,3 +225,36 @@ def test_daemon_json_is_read_as_the_daemon_json_module_reads_it(run_module, stat
     assert dict((key, same[key]) for key in ("current", "exists", "mode")) == out["daemon_json"]["there"]
     failed = run_module(daemon_json.main, dict(path=str(broken), variable="nvidia_container_toolkit_daemon_json"), fails=True)
     assert failed["msg"] == out["problems"][0], "the same refusal as the module's"
+
+
+def test_dockerd_is_read_as_the_dockerd_status_module_reads_it(run_module, status, tmp_path, monkeypatch):
+    from ansible_collections.wsl.cuda.plugins.module_utils import dockerd_status
+    from ansible_collections.wsl.cuda.plugins.modules import dockerd_status as status_module
+
+    monkeypatch.setattr(dockerd_status, "SCRIPT_OWNER", (os.getuid(), os.getgid()))
+    root = tmp_path / "root"
+    for path, text in (("var/run/docker.pid", "4242\n"), ("proc/4242/stat", "4242 (dockerd) S 1 4242 4242 0 -1\n"),
+                       ("usr/bin/dockerd", ""), ("usr/local/sbin/wsl-cuda-dockerd", "#!/bin/sh\n"),
+                       ("etc/wsl.conf", "[boot]\ncommand = /usr/local/sbin/wsl-cuda-dockerd start\n")):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    (root / "usr/local/sbin/wsl-cuda-dockerd").chmod(0o755)
+    read = dict(root=str(root), script="/usr/local/sbin/wsl-cuda-dockerd", script_content="#!/bin/sh\n",
+                wsl_conf="/etc/wsl.conf", wsl_conf_command="/usr/local/sbin/wsl-cuda-dockerd start")
+    out = run_module(host_state.main, dict(dockerd=[dict(read, name="dockerd_startup"),
+                                                    dict(read, name="other", script_content="#!/bin/sh\necho\n")]))
+    answer = out["dockerd"]["dockerd_startup"]
+    assert answer["dockerd"] == "/usr/bin/dockerd" and answer["pid"] == "4242" and answer["running"] is True
+    assert answer["answers"] is False and answer["stale"] is False and answer["systemd_booted"] is False
+    assert answer["script_current"] is True and answer["wsl_conf_current"] == {"present": True, "absent": False}
+    assert out["dockerd"]["other"]["script_current"] is False
+    same = run_module(status_module.main, read)
+    assert dict((key, same[key]) for key in answer) == answer, "the same read as the module's"
+    assert out["problems"] == [] and out["changed"] is False
+
+
+def test_a_dockerd_question_is_validated_as_the_module_validates_it(run_module, status):
+    out = run_module(host_state.main, dict(dockerd=[dict(name="dockerd_startup", script="/usr/local/sbin/x")]), fails=True)
+    assert "script_content" in out["msg"]
+    out = run_module(host_state.main, dict(dockerd=[dict(name="a"), dict(name="a")]), fails=True)
+    assert out["msg"] == "Each entry of dockerd needs its own name; these repeat: a"
