@@ -9,9 +9,10 @@ banner() {
   printf '%s\n\n' '=================================================================='
 }
 banner "no WSL and no GPU here. A Debian 12 container plays the WSL 2 distro:
-  /dev/dxg and /usr/lib/wsl/lib are stand-ins, the NVIDIA toolkit and the
-  N-body image are stand-ins that compute on the CPU, served from local
-  signed mirrors. Docker, apt, GPG and the playbook are real."
+  /dev/dxg and /usr/lib/wsl/lib (the driver's libraries) are stand-ins, and
+  the N-body image is a stand-in that computes on the CPU. The NVIDIA
+  Container Toolkit is NVIDIA's own (v1.20.0, built from its source), served
+  from local signed mirrors. Docker, apt, GPG and the playbook are real."
 trap 'molecule destroy -s demo >/dev/null 2>&1 || true' EXIT
 molecule converge -s demo
 banner "the report the play wrote at /var/lib/wsl-cuda/nbody-report.json"
